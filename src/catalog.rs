@@ -1,0 +1,1 @@
+//! The catalog: which metric names (per exporter) carry which kind.

@@ -1,0 +1,1 @@
+//! The command line: arguments, validated settings and one module per command.

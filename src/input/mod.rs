@@ -1,0 +1,1 @@
+//! Offline sources: Prometheus API JSON, Grafana CSV exports and bundles.

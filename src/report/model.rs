@@ -1,0 +1,290 @@
+//! The report contract: the analysis as plain data. `report.json` is this struct
+//! serialized; renderers read it and never compute. Fields may be added, never renamed
+//! or dropped (bump `SCHEMA_VERSION` on any incompatible change).
+
+use crate::verdict::Verdict;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Version of the JSON layout below.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    pub window: Window,
+    pub source: SourceInfo,
+    /// How the subject was selected.
+    pub subject: SubjectInfo,
+    /// The worst verdict across targets (`leak` > ... > `insufficient_data`).
+    pub verdict: Verdict,
+    /// Sorted by service, then host.
+    pub targets: Vec<TargetReport>,
+    pub comparison: Comparison,
+    /// The thresholds the verdicts were computed with, so a reader can check them.
+    pub settings: AnalysisSettingsInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    pub fn current() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    /// RFC 3339, UTC.
+    pub start: String,
+    /// RFC 3339, UTC.
+    pub end: String,
+    /// The resolution the series were read or resampled at.
+    pub step_seconds: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SourceInfo {
+    /// "files", "bundle" or "prometheus".
+    pub kind: String,
+    /// Paths read, or the server URL with any userinfo and query removed.
+    pub location: String,
+    /// Files read, relative to the input when possible.
+    #[serde(default)]
+    pub files: Vec<String>,
+    /// Number of series and samples read.
+    #[serde(default)]
+    pub series: usize,
+    #[serde(default)]
+    pub samples: usize,
+    /// Warnings returned by the server (e.g. Thanos partial responses) or met while reading.
+    #[serde(default)]
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SubjectInfo {
+    /// The `--app` matchers as given, normalized to `{...}`.
+    pub app: Option<String>,
+    /// The `--container` matchers as given, normalized to `{...}`.
+    pub container: Option<String>,
+    /// The `--by` label, when many services are diagnosed at once.
+    pub by: Option<String>,
+    /// The label that names the host (`instance` with the port stripped by default).
+    pub host_label: String,
+}
+
+/// The thresholds in force, echoed into the report.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AnalysisSettingsInfo {
+    /// Significance level of the trend tests.
+    pub alpha: f64,
+    /// Growth below this fraction of the level per day is immaterial.
+    pub min_relative_growth_per_day: f64,
+    /// Any other named thresholds (documented in docs/verdicts.md).
+    #[serde(default)]
+    pub other: BTreeMap<String, f64>,
+}
+
+/// The diagnosis of one target: one service on one host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TargetReport {
+    pub service: String,
+    pub host: String,
+    pub verdict: Verdict,
+    /// 0..1: how strongly the evidence supports the verdict.
+    pub confidence: f64,
+    /// Plain-language reasons that cite numbers, most important first.
+    pub reasons: Vec<String>,
+    /// The growth that decided the verdict; null when nothing grows.
+    pub growth: Option<Growth>,
+    /// The limit used for projection, in bytes; null when none is known.
+    pub limit_bytes: Option<f64>,
+    /// Where the limit came from: "cgroup_limit", "--limit", "host_mem_total", "redis_max".
+    pub limit_source: Option<String>,
+    /// Hours until the selected model reaches the limit; null when it never does or no limit.
+    pub time_to_limit_hours: Option<f64>,
+    /// For a plateau: the asymptote of the selected model and the headroom to the limit.
+    pub plateau: Option<PlateauInfo>,
+    /// Number of restarts seen in the window.
+    pub restarts: usize,
+    /// When they happened, RFC 3339.
+    #[serde(default)]
+    pub restart_times: Vec<String>,
+    /// Kinds the verdict would need or use that are absent for this target.
+    #[serde(default)]
+    pub missing_kinds: Vec<String>,
+    pub series: Vec<SeriesReport>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Growth {
+    /// The kind whose growth this is (e.g. "heap_used" floor, "cgroup_cache").
+    pub kind: String,
+    pub bytes_per_hour: f64,
+    /// 95% confidence interval of `bytes_per_hour`, [low, high].
+    pub ci95: [f64; 2],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlateauInfo {
+    pub asymptote_bytes: f64,
+    /// Limit minus asymptote; null when no limit is known.
+    pub headroom_bytes: Option<f64>,
+}
+
+/// One analysed series of a target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SeriesReport {
+    pub kind: String,
+    /// The V8 heap space for `heap_space_used`; null otherwise.
+    pub space: Option<String>,
+    /// "raw" for the series as scraped, "floor" for its lower envelope (post-GC minima).
+    #[serde(default = "default_view")]
+    pub view: String,
+    /// Number of finite samples analysed.
+    pub points: usize,
+    pub summary: SeriesSummary,
+    /// Every fitted model, with parameters and information criteria.
+    pub models: Vec<ModelFit>,
+    /// Name of the model chosen by the information criterion; null if none could be fitted.
+    pub selected_model: Option<String>,
+    pub trend: Option<Trend>,
+    /// Segments between restarts (one segment when there were none).
+    #[serde(default)]
+    pub segments: Vec<SegmentInfo>,
+    /// Downsampled samples for charts and sparklines: [unix_seconds, value].
+    #[serde(default)]
+    pub samples: Vec<[f64; 2]>,
+}
+
+fn default_view() -> String {
+    "raw".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SeriesSummary {
+    pub first: f64,
+    pub last: f64,
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+    /// Unix seconds of the first and last sample.
+    pub start: f64,
+    pub end: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFit {
+    /// "linear", "saturating_exponential", "logarithmic", "piecewise_linear".
+    pub name: String,
+    /// The formula, e.g. "y = a + b*t" with t in hours since the series start.
+    pub formula: String,
+    pub params: BTreeMap<String, f64>,
+    pub rss: f64,
+    pub aicc: f64,
+    pub bic: f64,
+    /// AICc minus the best model's AICc (0 for the best).
+    pub delta_aicc: f64,
+    /// Akaike weight, 0..1.
+    pub weight: f64,
+    /// The fitted curve (and its projection, where one is drawn): [unix_seconds, value].
+    #[serde(default)]
+    pub curve: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    /// e.g. "mann_kendall_hamed_rao".
+    pub method: String,
+    pub z: f64,
+    pub p_value: f64,
+    /// Sen's slope, bytes per hour.
+    pub slope_per_hour: f64,
+    /// 95% confidence interval of the slope, bytes per hour.
+    pub ci95: [f64; 2],
+    pub n: usize,
+    /// Effective sample size after the serial-correlation correction.
+    pub n_effective: f64,
+    pub significant: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SegmentInfo {
+    pub start: f64,
+    pub end: f64,
+    pub points: usize,
+    /// Sen's slope within the segment, bytes per hour.
+    pub slope_per_hour: Option<f64>,
+}
+
+/// The cross-host comparison (DESIGN section 6).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Comparison {
+    pub hosts: Vec<String>,
+    pub divergent_kinds: Vec<DivergentKind>,
+    pub consistent_kinds: Vec<ConsistentKind>,
+    /// Per host: kernel, CPUs, memory, cgroup version.
+    pub host_context: BTreeMap<String, HostContext>,
+    /// Per service and kind: level and slope on each host.
+    #[serde(default)]
+    pub kinds: Vec<KindAcrossHosts>,
+    /// The explanation in plain words, with numbers.
+    #[serde(default)]
+    pub explanation: Vec<String>,
+    /// Recommendations, each tied to the evidence.
+    #[serde(default)]
+    pub recommendations: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DivergentKind {
+    pub service: String,
+    pub kind: String,
+    /// Max over min of the level across hosts.
+    pub ratio: f64,
+    /// The component kind that explains most of the difference (e.g. "cgroup_cache").
+    pub explained_by: Option<String>,
+    /// Share of the difference that component explains, 0..1.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsistentKind {
+    pub service: String,
+    pub kind: String,
+    pub ratio: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct HostContext {
+    pub kernel: Option<String>,
+    pub cpus: Option<f64>,
+    pub mem_total_bytes: Option<f64>,
+    pub mem_available_bytes: Option<f64>,
+    pub cgroup_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KindAcrossHosts {
+    pub service: String,
+    pub kind: String,
+    /// Per host: mean level in bytes and slope in bytes per hour.
+    pub per_host: BTreeMap<String, LevelAndSlope>,
+    pub max_min_ratio: Option<f64>,
+    pub coefficient_of_variation: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LevelAndSlope {
+    pub level: f64,
+    pub slope_per_hour: Option<f64>,
+}

@@ -1,0 +1,1 @@
+//! Synthetic scenarios shaped like real exporter output, for fixtures and tests.

@@ -1,0 +1,192 @@
+//! Human units: byte sizes (`1.5GiB`), Prometheus durations (`1h30m`), timestamps.
+
+use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
+
+/// A value that could not be read as a unit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UnitError {
+    #[error(
+        "`{0}` is not a byte size; use a number with an optional unit, e.g. 1536MiB, 1.5GiB, 2G or 800000000"
+    )]
+    Bytes(String),
+    #[error("`{0}` is not a Prometheus duration; use e.g. 90m, 14d, 1h30m or 15s")]
+    Duration(String),
+    #[error(
+        "`{0}` is not a time; use RFC 3339 (2026-11-01T00:00:00Z) or Unix seconds (1761955200)"
+    )]
+    Timestamp(String),
+}
+
+/// Parses `1.5GiB`, `512MiB`, `2G`, `800M`, `1024`, `1.5gb` (SI units are powers of 1000).
+pub fn parse_bytes(text: &str) -> Result<f64, UnitError> {
+    let err = || UnitError::Bytes(text.to_string());
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let number: f64 = number.parse().map_err(|_| err())?;
+    let multiplier = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1.0,
+        "k" | "kb" => 1e3,
+        "m" | "mb" => 1e6,
+        "g" | "gb" => 1e9,
+        "t" | "tb" => 1e12,
+        "ki" | "kib" => 1024.0,
+        "mi" | "mib" => 1024.0 * 1024.0,
+        "gi" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "ti" | "tib" => 1024.0f64.powi(4),
+        _ => return Err(err()),
+    };
+    let bytes = number * multiplier;
+    if bytes.is_finite() && bytes > 0.0 {
+        Ok(bytes)
+    } else {
+        Err(err())
+    }
+}
+
+/// Formats bytes with binary units: `1.50 GiB`, `12.3 MiB`, `512 B`.
+pub fn format_bytes(bytes: f64) -> String {
+    if !bytes.is_finite() {
+        return "n/a".to_string();
+    }
+    let sign = if bytes < 0.0 { "-" } else { "" };
+    let mut value = bytes.abs();
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut unit = 0;
+    while value >= 1024.0 && unit < units.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{sign}{value:.0} {}", units[unit])
+    } else if value >= 100.0 {
+        format!("{sign}{value:.0} {}", units[unit])
+    } else if value >= 10.0 {
+        format!("{sign}{value:.1} {}", units[unit])
+    } else {
+        format!("{sign}{value:.2} {}", units[unit])
+    }
+}
+
+/// Formats a rate in bytes per hour: `+3.2 MiB/h`.
+pub fn format_rate(bytes_per_hour: f64) -> String {
+    let sign = if bytes_per_hour >= 0.0 { "+" } else { "" };
+    format!("{sign}{}/h", format_bytes(bytes_per_hour))
+}
+
+/// Formats hours as `3.5 h`, `2.1 d` or `45 min`.
+pub fn format_hours(hours: f64) -> String {
+    if !hours.is_finite() {
+        "never".to_string()
+    } else if hours < 1.0 {
+        format!("{:.0} min", hours * 60.0)
+    } else if hours < 48.0 {
+        format!("{hours:.1} h")
+    } else {
+        format!("{:.1} d", hours / 24.0)
+    }
+}
+
+/// Parses a Prometheus duration (`1h30m`, `90m`, `14d`, `1w`, `500ms`, `1y`) into seconds.
+pub fn parse_duration(text: &str) -> Result<f64, UnitError> {
+    let err = || UnitError::Duration(text.to_string());
+    let s = text.trim();
+    if s.is_empty() {
+        return Err(err());
+    }
+    let bytes = s.as_bytes();
+    let mut total = 0.0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if start == i {
+            return Err(err());
+        }
+        let number: f64 = s[start..i].parse().map_err(|_| err())?;
+        let unit_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let seconds = match &s[unit_start..i] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            "w" => 604_800.0,
+            "y" => 31_536_000.0,
+            _ => return Err(err()),
+        };
+        total += number * seconds;
+    }
+    if total > 0.0 { Ok(total) } else { Err(err()) }
+}
+
+/// Parses RFC 3339 or Unix seconds (fractions allowed) into Unix seconds.
+pub fn parse_timestamp(text: &str) -> Result<f64, UnitError> {
+    let s = text.trim();
+    if let Ok(seconds) = s.parse::<f64>() {
+        if seconds.is_finite() {
+            return Ok(seconds);
+        }
+    }
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp_millis() as f64 / 1000.0)
+        .map_err(|_| UnitError::Timestamp(text.to_string()))
+}
+
+/// Formats Unix seconds as RFC 3339 in UTC, to the second.
+pub fn rfc3339(unix_seconds: f64) -> String {
+    let millis = (unix_seconds * 1000.0).round() as i64;
+    match Utc.timestamp_millis_opt(millis).single() {
+        Some(t) => t.to_rfc3339_opts(SecondsFormat::Secs, true),
+        None => format!("{unix_seconds}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_parse_binary_and_si_units() {
+        assert_eq!(parse_bytes("1.5GiB"), Ok(1.5 * 1024.0 * 1024.0 * 1024.0));
+        assert_eq!(parse_bytes("2G"), Ok(2e9));
+        assert_eq!(parse_bytes("800000000"), Ok(8e8));
+        assert_eq!(parse_bytes(" 512 MiB "), Ok(512.0 * 1024.0 * 1024.0));
+        assert!(parse_bytes("1.5 parsecs").is_err());
+        assert!(parse_bytes("").is_err());
+        assert!(parse_bytes("0").is_err());
+    }
+
+    #[test]
+    fn durations_follow_prometheus_syntax() {
+        assert_eq!(parse_duration("1h30m"), Ok(5400.0));
+        assert_eq!(parse_duration("14d"), Ok(14.0 * 86400.0));
+        assert_eq!(parse_duration("90m"), Ok(5400.0));
+        assert_eq!(parse_duration("500ms"), Ok(0.5));
+        assert!(parse_duration("1.5h").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("10x").is_err());
+    }
+
+    #[test]
+    fn timestamps_accept_rfc3339_and_unix() {
+        assert_eq!(parse_timestamp("1761955200"), Ok(1_761_955_200.0));
+        assert_eq!(parse_timestamp("2025-11-01T00:00:00Z"), Ok(1_761_955_200.0));
+        assert!(parse_timestamp("yesterday").is_err());
+        assert_eq!(rfc3339(1_761_955_200.0), "2025-11-01T00:00:00Z");
+    }
+
+    #[test]
+    fn bytes_format_human() {
+        assert_eq!(format_bytes(512.0), "512 B");
+        assert_eq!(format_bytes(1.5 * 1024.0 * 1024.0 * 1024.0), "1.50 GiB");
+        assert_eq!(format_rate(-2048.0), "-2.00 KiB/h");
+    }
+}
