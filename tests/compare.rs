@@ -317,3 +317,47 @@ fn empty_input_gives_an_empty_comparison() {
     assert_eq!(c.hosts.len(), 0);
     assert!(c.explanation.is_empty() && c.kinds.is_empty());
 }
+
+/// The seed's case without noise: a stable input for the JSON snapshot.
+fn quiet_seed_case() -> Vec<Target> {
+    let memory = |cache: Curve| Memory {
+        heap: flat(150.0 * MIB),
+        sawtooth: 40.0 * MIB,
+        external: flat(9.0 * MIB),
+        native: flat(90.0 * MIB),
+        cache,
+        inactive_share: 0.8,
+        noise: 0.0,
+    };
+    vec![
+        target(
+            "otl-api",
+            &host_a(),
+            &memory(linear(60.0 * MIB, 48.0 * MIB)),
+            1,
+        ),
+        target("otl-api", &host_b(), &memory(flat(45.0 * MIB)), 2),
+    ]
+}
+
+#[test]
+fn comparison_json_snapshot() {
+    let c = compare(&quiet_seed_case(), &[]);
+    insta::assert_json_snapshot!("seed_case_comparison", c);
+}
+
+#[test]
+fn comparison_round_trips_through_json() {
+    let c = compare(&quiet_seed_case(), &[]);
+    let json = serde_json::to_string(&c).unwrap();
+    let back: Comparison = serde_json::from_str(&json).unwrap();
+    // Floats may lose their last bit in JSON; everything else is exact.
+    assert_eq!(back.explanation, c.explanation);
+    assert_eq!(back.recommendations, c.recommendations);
+    assert_eq!(back.host_context, c.host_context);
+    assert_eq!(back.divergent_kinds.len(), c.divergent_kinds.len());
+    for (b, o) in back.divergent_kinds.iter().zip(&c.divergent_kinds) {
+        assert_eq!((&b.kind, &b.explained_by), (&o.kind, &o.explained_by));
+        assert!((b.share.unwrap() - o.share.unwrap()).abs() < 1e-12);
+    }
+}
