@@ -5,8 +5,9 @@ mod compare_support;
 
 use compare_support::*;
 use memgrowth::compare::compare;
-use memgrowth::report::{Comparison, DivergentKind};
+use memgrowth::report::{Comparison, DivergentKind, TargetReport};
 use memgrowth::target::Target;
+use memgrowth::verdict::Verdict;
 
 const SEEDS: u64 = 20;
 
@@ -360,4 +361,49 @@ fn comparison_round_trips_through_json() {
         assert_eq!((&b.kind, &b.explained_by), (&o.kind, &o.explained_by));
         assert!((b.share.unwrap() - o.share.unwrap()).abs() < 1e-12);
     }
+}
+
+fn report(service: &str, host: &str, verdict: Verdict) -> TargetReport {
+    TargetReport {
+        service: service.into(),
+        host: host.into(),
+        verdict,
+        confidence: 0.9,
+        reasons: Vec::new(),
+        growth: None,
+        limit_bytes: Some(1536.0 * MIB),
+        limit_source: Some("--limit".into()),
+        time_to_limit_hours: None,
+        plateau: None,
+        restarts: 0,
+        restart_times: Vec::new(),
+        missing_kinds: Vec::new(),
+        series: Vec::new(),
+    }
+}
+
+#[test]
+fn a_leak_verdict_suppresses_threshold_advice_and_a_limit_raises_materiality() {
+    let targets = seed_case(3);
+    let plain = compare(&targets, &[]);
+    assert!(text(&plain.recommendations).contains("max_memory_restart to"));
+    let reports = vec![
+        report("otl-api", "10.0.0.5", Verdict::Leak),
+        report("otl-api", "10.0.0.7", Verdict::Stable),
+    ];
+    let c = compare(&targets, &reports);
+    let recommendations = text(&c.recommendations);
+    assert!(
+        !recommendations.contains("max_memory_restart to"),
+        "{recommendations}"
+    );
+    assert!(
+        !recommendations.contains("--max-old-space-size"),
+        "{recommendations}"
+    );
+    // The page-cache divergence is far above 2% of the 1.5 GiB limit: still named.
+    assert_eq!(
+        divergent(&c, "cgroup_usage").and_then(|d| d.explained_by.as_deref()),
+        Some("cgroup_cache")
+    );
 }

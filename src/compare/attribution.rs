@@ -6,7 +6,8 @@
 //! - `cgroup_usage` = `cgroup_rss` + `cgroup_cache` + other (kernel, untracked); the cache
 //!   splits further into inactive file pages (usage - working set, reclaimed first) and
 //!   active ones.
-//! - `cgroup_working_set` = `cgroup_rss` + other (active file pages, kernel).
+//! - `cgroup_working_set` = `cgroup_rss` + active file pages (cache - inactive, when usage
+//!   and cache are known) + other (kernel, untracked).
 //! - `process_rss` and `cgroup_rss` = `heap_used` + `external` + native (the rest: malloc
 //!   arenas, native addons, code, stacks).
 //! - `cgroup_cache` = inactive file + active file, when usage and working set are known.
@@ -85,6 +86,9 @@ pub fn attribute(service: &str, a: &KindAssessment, levels: &ServiceLevels) -> O
             components.push(share(name, None, parent - named, parent));
         }
         components.extend(cache_split(a.kind, &diff, parent));
+        if a.kind == Kind::CgroupWorkingSet {
+            split_working_set_rest(&mut components, &diff, parent);
+        }
     }
     components.sort_by(|x, y| {
         x.part_of
@@ -123,6 +127,28 @@ fn cache_split(kind: Kind, diff: &dyn Fn(Kind) -> Option<f64>, parent: f64) -> V
         share(INACTIVE_FILE, part_of.clone(), inactive, parent),
         share(ACTIVE_FILE, part_of, cache - inactive, parent),
     ]
+}
+
+/// The rest of the working set over rss is active file pages (cache - inactive) and other.
+fn split_working_set_rest(
+    components: &mut Vec<ComponentShare>,
+    diff: &dyn Fn(Kind) -> Option<f64>,
+    parent: f64,
+) {
+    let (Some(usage), Some(ws), Some(cache)) = (
+        diff(Kind::CgroupUsage),
+        diff(Kind::CgroupWorkingSet),
+        diff(Kind::CgroupCache),
+    ) else {
+        return;
+    };
+    let Some(rest) = components.iter_mut().find(|c| c.component == OTHER) else {
+        return;
+    };
+    let active = cache - (usage - ws);
+    let other = rest.difference - active;
+    *rest = share(OTHER, None, other, parent);
+    components.push(share(ACTIVE_FILE, None, active, parent));
 }
 
 fn share(component: &str, part_of: Option<String>, difference: f64, parent: f64) -> ComponentShare {
@@ -199,6 +225,22 @@ mod tests {
             .filter(|c| c.part_of.is_none())
             .map(|c| c.share)
             .sum();
+        assert!((total - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn working_set_difference_is_active_file_pages() {
+        let mut l = ServiceLevels::new();
+        put(&mut l, Kind::CgroupUsage, 2800.0, 400.0);
+        put(&mut l, Kind::CgroupRss, 300.0, 290.0);
+        put(&mut l, Kind::CgroupCache, 2490.0, 100.0);
+        put(&mut l, Kind::CgroupWorkingSet, 800.0, 380.0);
+        let at = attribution_of(&l, Kind::CgroupWorkingSet);
+        let main = main_component(&at).unwrap();
+        assert_eq!(main.component, ACTIVE_FILE);
+        // Inactive: 2000 - 20 = 1980 MiB of the cache difference; active: 2390 - 1980 = 410.
+        assert!((main.difference / MIB - 410.0).abs() < 1e-6);
+        let total: f64 = at.components.iter().map(|c| c.share).sum();
         assert!((total - 1.0).abs() < 1e-9);
     }
 

@@ -195,7 +195,7 @@ pub fn label(component: &str) -> String {
         "heap_used" => "the V8 heap (heap_used)".to_string(),
         "external" => "Buffers (external)".to_string(),
         NATIVE => "native memory outside the V8 heap and Buffers".to_string(),
-        "other" => "other memory (kernel, active file pages)".to_string(),
+        "other" => "other memory (kernel, untracked)".to_string(),
         INACTIVE_FILE => "inactive file pages (reclaimed first)".to_string(),
         ACTIVE_FILE => "active file pages".to_string(),
         other => other.to_string(),
