@@ -13,14 +13,44 @@ const CGROUP_V2_MEMORY_KERNEL: (u32, u32) = (4, 5);
 
 /// Context of every host that carries a target, by host name.
 pub fn host_contexts(targets: &[Target]) -> BTreeMap<String, HostContext> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, HostContext> = BTreeMap::new();
     for target in targets {
-        if out.contains_key(&target.host) {
-            continue;
+        if !out.contains_key(&target.host) {
+            out.insert(target.host.clone(), host_context(&target.host_series));
         }
-        out.insert(target.host.clone(), host_context(&target.host_series));
+        let Some(ctx) = out.get_mut(&target.host) else {
+            continue;
+        };
+        let noted = ctx
+            .cgroup_version_evidence
+            .as_deref()
+            .is_some_and(|e| e.contains("cgroup driver"));
+        if let (false, Some(note)) = (noted, cgroup_driver_note(&target.series)) {
+            let evidence = ctx.cgroup_version_evidence.take().unwrap_or_default();
+            ctx.cgroup_version_evidence = Some(format!("{evidence}; {note}"));
+        }
     }
     out
+}
+
+/// What the cAdvisor `id` label (the container's cgroup path) says: the cgroup driver, which
+/// hints at the version without deciding it.
+fn cgroup_driver_note(series: &[TidySeries]) -> Option<String> {
+    let id = series
+        .iter()
+        .filter(|s| s.key.kind.scope() == crate::kind::Scope::Container)
+        .find_map(|s| s.labels.get("id"))?;
+    if id.ends_with(".scope") || id.contains(".slice") {
+        Some(format!(
+            "the container's cgroup path {id} comes from the systemd cgroup driver, the default with cgroup v2 but also used with v1"
+        ))
+    } else if id.starts_with("/docker/") || id.starts_with("/kubepods/") {
+        Some(format!(
+            "the container's cgroup path {id} comes from the cgroupfs cgroup driver, the usual one with cgroup v1 but also usable with v2"
+        ))
+    } else {
+        None
+    }
 }
 
 /// Context of one host from its node-exporter series.
@@ -189,6 +219,31 @@ mod tests {
                 .unwrap()
                 .contains("node_uname_info")
         );
+    }
+
+    #[test]
+    fn the_cgroup_driver_is_noted_but_does_not_decide_the_version() {
+        let mut container = series(
+            Kind::CgroupUsage,
+            &[("id", "/system.slice/docker-3f.scope")],
+            &[1.0; 3],
+        );
+        container.key.service = "api".into();
+        let target = Target {
+            service: "api".into(),
+            host: "h".into(),
+            series: vec![container],
+            host_series: vec![series(
+                Kind::HostKernel,
+                &[("release", "5.15.0-91-generic")],
+                &[1.0; 3],
+            )],
+        };
+        let ctx = &host_contexts(&[target.clone(), target])["h"];
+        assert_eq!(ctx.cgroup_version, None);
+        let evidence = ctx.cgroup_version_evidence.as_deref().unwrap();
+        assert!(evidence.contains("systemd cgroup driver"), "{evidence}");
+        assert_eq!(evidence.matches("cgroup driver").count(), 1, "{evidence}");
     }
 
     #[test]
