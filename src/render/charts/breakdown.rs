@@ -1,0 +1,147 @@
+//! The cgroup breakdown of one target: anonymous memory (rss) and page cache stacked,
+//! with the cgroup usage, the JavaScript heap and the limit drawn over them, so a reader
+//! sees which part of the container's memory moves.
+
+use super::axes::{ByteUnit, CACHE, FONT, INK, LIMIT, RIVAL, RSS, kind_color};
+use super::panel::{self, Extent, OrText};
+use crate::report::{Report, SeriesReport, TargetReport};
+use crate::units::{format_bytes, parse_timestamp};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+fn raw<'a>(target: &'a TargetReport, kind: &str) -> Option<&'a SeriesReport> {
+    target
+        .series
+        .iter()
+        .find(|s| s.kind == kind && s.view == "raw" && s.space.is_none())
+}
+
+/// Pairs rss and cache samples taken at the same instant: (t, rss, rss + cache).
+fn stacked(rss: &[[f64; 2]], cache: &[[f64; 2]]) -> Vec<(f64, f64, f64)> {
+    let mut out = Vec::with_capacity(rss.len().min(cache.len()));
+    let (mut i, mut j) = (0, 0);
+    while let (Some(r), Some(c)) = (rss.get(i), cache.get(j)) {
+        if r[0] < c[0] {
+            i += 1;
+        } else if c[0] < r[0] {
+            j += 1;
+        } else {
+            if r[1].is_finite() && c[1].is_finite() {
+                out.push((r[0], r[1], r[1] + c[1]));
+            }
+            i += 1;
+            j += 1;
+        }
+    }
+    out
+}
+
+/// Draws the breakdown of one target.
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+    target: &TargetReport,
+) -> Result<(), String> {
+    let caption = format!(
+        "{} on {}: container memory, rss and page cache stacked",
+        target.service, target.host
+    );
+    let (Some(rss), Some(cache)) = (raw(target, "cgroup_rss"), raw(target, "cgroup_cache")) else {
+        return Err("the target has no cgroup_rss and cgroup_cache series".to_string());
+    };
+    let layers = stacked(&rss.samples, &cache.samples);
+    let overlays: Vec<&SeriesReport> = ["cgroup_usage", "heap_used"]
+        .iter()
+        .filter_map(|k| raw(target, k))
+        .collect();
+
+    let mut extent = Extent::empty();
+    let totals: Vec<[f64; 2]> = layers.iter().map(|(t, _, total)| [*t, *total]).collect();
+    extent.include_points(&totals);
+    for series in &overlays {
+        extent.include_points(&series.samples);
+    }
+    extent.include_level(target.limit_bytes);
+    let extent = extent.usable(
+        parse_timestamp(&report.window.start).unwrap_or(f64::NAN),
+        parse_timestamp(&report.window.end).unwrap_or(f64::NAN),
+    );
+    let unit = ByteUnit::for_max(extent.max_bytes);
+    let mut chart = panel::build(root, &caption, extent, unit, false)?;
+    if layers.is_empty() {
+        return panel::empty_note(&mut chart, "no rss and cache samples at the same instants");
+    }
+
+    let cache_fill = CACHE.mix(0.75);
+    chart
+        .draw_series(AreaSeries::new(
+            layers.iter().map(|(t, _, total)| (*t, unit.scale(*total))),
+            0.0,
+            cache_fill.filled(),
+        ))
+        .or_text()?
+        .label("cgroup_cache (page cache, reclaimable)")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], cache_fill.filled()));
+    let rss_fill = RSS.mix(0.8);
+    chart
+        .draw_series(AreaSeries::new(
+            layers.iter().map(|(t, r, _)| (*t, unit.scale(*r))),
+            0.0,
+            rss_fill.filled(),
+        ))
+        .or_text()?
+        .label("cgroup_rss (anonymous)")
+        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], rss_fill.filled()));
+    for series in overlays {
+        let style = kind_color(&series.kind).stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(
+                series
+                    .samples
+                    .iter()
+                    .filter(|p| p[1].is_finite())
+                    .map(|p| (p[0], unit.scale(p[1]))),
+                style,
+            ))
+            .or_text()?
+            .label(series.kind.clone())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+    }
+    if let Some(limit) = target.limit_bytes.filter(|l| l.is_finite()) {
+        let y = unit.scale(limit);
+        let style = LIMIT.stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(
+                vec![(extent.start, y), (extent.end, y)],
+                8,
+                5,
+                style,
+            ))
+            .or_text()?
+            .label(format!("limit {}", format_bytes(limit)))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
+        .border_style(RIVAL)
+        .label_font((FONT, 14).into_font().color(&INK))
+        .draw()
+        .or_text()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stacks_only_matching_instants() {
+        let rss = [[0.0, 1.0], [1.0, 2.0], [3.0, 4.0]];
+        let cache = [[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]];
+        assert_eq!(
+            stacked(&rss, &cache),
+            vec![(1.0, 2.0, 12.0), (3.0, 4.0, 34.0)]
+        );
+    }
+}
