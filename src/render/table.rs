@@ -172,9 +172,9 @@ pub fn render_terminal(report: &Report, style: TerminalStyle) -> String {
                 .as_ref()
                 .map(|t| {
                     format!(
-                        "  {} ({})",
+                        "  {} (p {})",
                         format_rate(t.slope_per_hour),
-                        format!("p {}", p_value_text(t.p_value))
+                        p_value_text(t.p_value)
                     )
                 })
                 .unwrap_or_default();

@@ -168,12 +168,12 @@ fn api_host_a() -> TargetReport {
         &[
             "heap floor (post-GC minima) grows 2.10 MiB/h [1.85, 2.36], p < 0.001 over 7.0 d",
             "linear fits best (Akaike weight 0.91); the saturating model is 14.2 AICc worse",
-            "at this rate the 1.00 GiB cgroup limit is reached in 2.6 d",
+            "at this rate the 1.00 GiB cgroup limit is reached in 7.4 d",
         ],
     );
     let floor = |h: f64| 300.0 * MIB + 2.1 * MIB * h;
     let (raw, low) = heap(floor, 1.0);
-    let to = END + 62.0 * HOUR;
+    let to = END + 177.0 * HOUR;
     let models = vec![
         model(
             "linear",
@@ -207,7 +207,7 @@ fn api_host_a() -> TargetReport {
         bytes_per_hour: 2.1 * MIB,
         ci95: [1.85 * MIB, 2.36 * MIB],
     });
-    t.time_to_limit_hours = Some(62.0);
+    t.time_to_limit_hours = Some(177.0);
     t.series = vec![
         series(
             "heap_used",

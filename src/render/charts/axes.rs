@@ -15,6 +15,7 @@ pub const FLOOR: RGBColor = RGBColor(0x1e, 0x3a, 0x8a);
 pub const SELECTED: RGBColor = RGBColor(0xdc, 0x26, 0x26);
 pub const RIVAL: RGBColor = RGBColor(0x9c, 0xa3, 0xaf);
 pub const LIMIT: RGBColor = RGBColor(0x11, 0x18, 0x27);
+pub const PROJECTED: RGBColor = RGBColor(0xf3, 0xf4, 0xf6);
 pub const RESTART: RGBColor = RGBColor(0xf5, 0x9e, 0x0b);
 pub const RSS: RGBColor = RGBColor(0xea, 0x58, 0x0c);
 pub const CACHE: RGBColor = RGBColor(0x7d, 0xd3, 0xfc);

@@ -2,7 +2,8 @@
 //! with the cgroup usage, the JavaScript heap and the limit drawn over them, so a reader
 //! sees which part of the container's memory moves.
 
-use super::axes::{ByteUnit, CACHE, FONT, INK, LIMIT, RIVAL, RSS, kind_color};
+use super::axes::{ByteUnit, CACHE, LIMIT, RSS, kind_color};
+use super::legend::{Legend, Mark};
 use super::panel::{self, Extent, OrText};
 use crate::report::{Report, SeriesReport, TargetReport};
 use crate::units::{format_bytes, parse_timestamp};
@@ -67,9 +68,12 @@ pub fn draw<DB: DrawingBackend>(
         parse_timestamp(&report.window.end).unwrap_or(f64::NAN),
     );
     let unit = ByteUnit::for_max(extent.max_bytes);
-    let mut chart = panel::build(root, &caption, extent, unit, false)?;
+    let (plot, side) = panel::layout(root, &caption)?;
+    let mut chart = panel::build(&plot, None, extent, unit, false)?;
+    let mut legend = Legend::default();
     if layers.is_empty() {
-        return panel::empty_note(&mut chart, "no rss and cache samples at the same instants");
+        panel::empty_note(&mut chart, "no rss and cache samples at the same instants")?;
+        return legend.draw(&side, 12);
     }
 
     let cache_fill = CACHE.mix(0.75);
@@ -79,9 +83,11 @@ pub fn draw<DB: DrawingBackend>(
             0.0,
             cache_fill.filled(),
         ))
-        .or_text()?
-        .label("cgroup_cache (page cache, reclaimable)")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], cache_fill.filled()));
+        .or_text()?;
+    legend.add(
+        Mark::Area { color: cache_fill },
+        "cgroup_cache (page cache, reclaimable)",
+    );
     let rss_fill = RSS.mix(0.8);
     chart
         .draw_series(AreaSeries::new(
@@ -89,11 +95,10 @@ pub fn draw<DB: DrawingBackend>(
             0.0,
             rss_fill.filled(),
         ))
-        .or_text()?
-        .label("cgroup_rss (anonymous)")
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 24, y + 6)], rss_fill.filled()));
+        .or_text()?;
+    legend.add(Mark::Area { color: rss_fill }, "cgroup_rss (anonymous)");
     for series in overlays {
-        let style = kind_color(&series.kind).stroke_width(2);
+        let color = kind_color(&series.kind);
         chart
             .draw_series(LineSeries::new(
                 series
@@ -101,34 +106,30 @@ pub fn draw<DB: DrawingBackend>(
                     .iter()
                     .filter(|p| p[1].is_finite())
                     .map(|p| (p[0], unit.scale(p[1]))),
-                style,
+                color.stroke_width(2),
             ))
-            .or_text()?
-            .label(series.kind.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            .or_text()?;
+        legend.add(Mark::Line { color, width: 2 }, series.kind.clone());
     }
     if let Some(limit) = target.limit_bytes.filter(|l| l.is_finite()) {
         let y = unit.scale(limit);
-        let style = LIMIT.stroke_width(2);
         chart
             .draw_series(DashedLineSeries::new(
                 vec![(extent.start, y), (extent.end, y)],
                 8,
                 5,
-                style,
+                LIMIT.stroke_width(2),
             ))
-            .or_text()?
-            .label(format!("limit {}", format_bytes(limit)))
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            .or_text()?;
+        legend.add(
+            Mark::Dashed {
+                color: LIMIT,
+                width: 2,
+            },
+            format!("limit {}", format_bytes(limit)),
+        );
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RIVAL)
-        .label_font((FONT, 14).into_font().color(&INK))
-        .draw()
-        .or_text()
+    legend.draw(&side, 12)
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Small multiples: one service on each of its hosts, one panel per host on shared axes,
 //! the same memory kinds in the same colours, so differences between hosts stand out.
 
-use super::axes::{ByteUnit, FONT, INK, RIVAL, kind_color};
+use super::axes::{ByteUnit, kind_color};
+use super::legend::{Legend, Mark};
 use super::panel::{self, Extent, OrText};
 use crate::render::text::verdict_label;
 use crate::report::{Report, SeriesReport, TargetReport};
@@ -58,42 +59,43 @@ pub fn draw<DB: DrawingBackend>(
     let unit = ByteUnit::for_max(extent.max_bytes);
 
     let title = format!("{service} across hosts (shared axes)");
-    let root = root
-        .titled(&title, (FONT, 22, FontStyle::Bold).into_font().color(&INK))
-        .or_text()?;
+    let (plot, side) = panel::layout(root, &title)?;
     let columns = targets.len().clamp(1, COLUMNS);
     let rows = targets.len().div_ceil(columns).max(1);
-    let panels = root.split_evenly((rows, columns.max(2)));
+    let panels = plot.split_evenly((rows, columns.max(2)));
+    let mut drawn: Vec<&str> = Vec::new();
     for (target, area) in targets.iter().zip(panels.iter()) {
         let caption = format!("{}: {}", target.host, verdict_label(target.verdict));
-        let mut chart = panel::build(area, &caption, extent, unit, true)?;
+        let mut chart = panel::build(area, Some(&caption), extent, unit, true)?;
         let series = shown(target);
         if series.is_empty() {
             panel::empty_note(&mut chart, "no memory series")?;
             continue;
         }
         for s in series {
-            let style = kind_color(&s.kind).stroke_width(2);
             chart
                 .draw_series(LineSeries::new(
                     s.samples
                         .iter()
                         .filter(|p| p[1].is_finite())
                         .map(|p| (p[0], unit.scale(p[1]))),
-                    style,
+                    kind_color(&s.kind).stroke_width(2),
                 ))
-                .or_text()?
-                .label(s.kind.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+                .or_text()?;
+            if !drawn.contains(&s.kind.as_str()) {
+                drawn.push(&s.kind);
+            }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(RIVAL)
-            .label_font((FONT, 13).into_font().color(&INK))
-            .draw()
-            .or_text()?;
     }
-    Ok(())
+    let mut legend = Legend::default();
+    for kind in KINDS.iter().filter(|k| drawn.contains(k)) {
+        legend.add(
+            Mark::Line {
+                color: kind_color(kind),
+                width: 3,
+            },
+            *kind,
+        );
+    }
+    legend.draw(&side, 40)
 }

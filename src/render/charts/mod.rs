@@ -8,6 +8,7 @@
 mod axes;
 mod breakdown;
 mod hosts;
+mod legend;
 mod panel;
 mod target;
 
@@ -87,7 +88,7 @@ pub fn plan(report: &Report) -> Vec<ChartSpec> {
                 target.service, target.host
             ),
             kind: ChartKind::Target(index),
-            size: (1100, 560),
+            size: (1200, 560),
         });
         if has_raw(target, "cgroup_rss") && has_raw(target, "cgroup_cache") {
             specs.push(ChartSpec {
@@ -97,7 +98,7 @@ pub fn plan(report: &Report) -> Vec<ChartSpec> {
                     target.service, target.host
                 ),
                 kind: ChartKind::Breakdown(index),
-                size: (1100, 460),
+                size: (1200, 460),
             });
         }
     }
@@ -122,7 +123,7 @@ pub fn plan(report: &Report) -> Vec<ChartSpec> {
             stem: format!("hosts-{:02}-{}", index + 1, slug(service)),
             title: format!("{service} across {hosts} hosts, shared axes"),
             kind: ChartKind::Hosts(service.to_string()),
-            size: (columns.max(2) * 560, rows * 400 + 40),
+            size: (columns.max(2) * 500 + legend::WIDTH, rows * 400 + 40),
         });
     }
     specs

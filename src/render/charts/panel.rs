@@ -8,6 +8,9 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::ops::Range;
 
+/// A region of a chart.
+pub type Area<DB> = DrawingArea<DB, Shift>;
+
 /// The chart type every panel uses.
 pub type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<TimeAxis, RangedCoordf64>>;
 
@@ -125,24 +128,36 @@ impl Extent {
     }
 }
 
+/// Splits a chart under its title into the plot area and the legend column on the right.
+pub fn layout<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<(Area<DB>, Area<DB>), String> {
+    let body = root
+        .margin(8, 0, 0, 0)
+        .titled(title, (FONT, 22, FontStyle::Bold).into_font().color(&INK))
+        .or_text()?;
+    let (width, _) = body.dim_in_pixel();
+    Ok(body.split_horizontally(width.saturating_sub(super::legend::WIDTH)))
+}
+
 /// Builds a panel on `area` over `extent`; y values are in `unit` (see [`ByteUnit::scale`]).
+/// Small multiples pass a `caption` (the host); full charts have their title above.
 pub fn build<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
-    caption: &str,
+    caption: Option<&str>,
     extent: Extent,
     unit: ByteUnit,
     compact: bool,
 ) -> Result<Panel<'a, DB>, String> {
-    let max_ticks = if compact { 4 } else { 8 };
+    let max_ticks = if compact { 5 } else { 8 };
     let (ticks, with_time) = time_ticks(extent.start, extent.end, max_ticks);
     let top = unit.scale(extent.max_bytes) * 1.08;
-    let mut chart = ChartBuilder::on(area)
-        .caption(
-            caption,
-            (FONT, if compact { 18 } else { 22 }, FontStyle::Bold)
-                .into_font()
-                .color(&INK),
-        )
+    let mut builder = ChartBuilder::on(area);
+    if let Some(caption) = caption {
+        builder.caption(caption, (FONT, 17, FontStyle::Bold).into_font().color(&INK));
+    }
+    let mut chart = builder
         .margin(12)
         .margin_right(24)
         .x_label_area_size(if compact { 36 } else { 44 })

@@ -3,15 +3,19 @@
 //! plateau asymptote and the restarts.
 
 use super::axes::{
-    ByteUnit, DATA, DATA_LIGHT, FLOOR, FONT, INK, LIMIT, RESTART, RIVAL, SELECTED, kind_color,
+    ByteUnit, DATA, DATA_LIGHT, FLOOR, FONT, LIMIT, MUTED, PROJECTED, RESTART, RIVAL, SELECTED,
+    kind_color,
 };
+use super::legend::{Legend, Mark};
 use super::panel::{self, Extent, OrText, Panel};
-use crate::render::text::{confidence_text, series_label, verdict_label};
+use crate::render::text::{
+    confidence_text, limit_text, rate_text, series_label, time_to_limit_text, verdict_label,
+};
 use crate::report::{Report, SeriesReport, TargetReport};
 use crate::units::{format_bytes, format_hours, parse_timestamp};
-use plotters::chart::SeriesAnno;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The series whose growth decided the verdict, or the best one to show.
 pub fn primary(target: &TargetReport) -> Option<&SeriesReport> {
@@ -37,28 +41,20 @@ pub fn primary(target: &TargetReport) -> Option<&SeriesReport> {
         .or_else(|| target.series.first())
 }
 
-fn line_legend<DB: DrawingBackend>(
-    series: &mut SeriesAnno<'_, DB>,
-    label: String,
-    style: ShapeStyle,
-) {
-    series
-        .label(label)
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-}
-
 fn dashed<DB: DrawingBackend>(
     chart: &mut Panel<'_, DB>,
     points: Vec<(f64, f64)>,
-    style: ShapeStyle,
-    label: Option<String>,
+    color: RGBColor,
+    width: u32,
 ) -> Result<(), String> {
-    let anno = chart
-        .draw_series(DashedLineSeries::new(points, 8, 5, style))
+    chart
+        .draw_series(DashedLineSeries::new(
+            points,
+            8,
+            5,
+            color.stroke_width(width),
+        ))
         .or_text()?;
-    if let Some(label) = label {
-        line_legend(anno, label, style);
-    }
     Ok(())
 }
 
@@ -111,12 +107,24 @@ pub fn draw<DB: DrawingBackend>(
     );
     let extent = extent.usable(window.0, window.1);
     let unit = ByteUnit::for_max(extent.max_bytes);
-    let mut chart = panel::build(root, &caption, extent, unit, false)?;
+    let (plot, side) = panel::layout(root, &caption)?;
+    let mut chart = panel::build(&plot, None, extent, unit, false)?;
+    let mut legend = Legend::default();
+    legend.add(
+        Mark::Note,
+        format!("growth {}", rate_text(target.growth.as_ref())),
+    );
+    legend.add(
+        Mark::Note,
+        format!("time to limit {}", time_to_limit_text(target)),
+    );
 
     let Some(main) = main.filter(|m| !m.samples.is_empty()) else {
-        return panel::empty_note(&mut chart, "no samples to draw");
+        panel::empty_note(&mut chart, "no samples to draw")?;
+        return legend.draw(&side, 12);
     };
     let top = chart.y_range().end;
+    let (start, end) = (extent.start, extent.end);
     let scale = |points: &[[f64; 2]]| -> Vec<(f64, f64)> {
         points
             .iter()
@@ -125,50 +133,79 @@ pub fn draw<DB: DrawingBackend>(
             .collect()
     };
 
-    // Restarts, behind everything else.
-    for (i, at) in restarts.iter().enumerate() {
-        let style = RESTART.stroke_width(2);
-        let anno = chart
-            .draw_series(LineSeries::new(vec![(*at, 0.0), (*at, top)], style))
+    // The projected future, shaded, behind everything else.
+    let data_end = main.summary.end;
+    if data_end.is_finite() && data_end < end {
+        chart
+            .draw_series(std::iter::once(Rectangle::new(
+                [(data_end, 0.0), (end, top)],
+                PROJECTED.filled(),
+            )))
             .or_text()?;
-        if i == 0 {
-            line_legend(anno, format!("restart ({})", restarts.len()), style);
-        }
+        chart
+            .draw_series(std::iter::once(Text::new(
+                "projected",
+                (data_end + (end - data_end) * 0.04, top * 0.97),
+                (FONT, 14).into_font().color(&MUTED),
+            )))
+            .or_text()?;
+    }
+
+    // Restarts.
+    for at in &restarts {
+        dashed(&mut chart, vec![(*at, 0.0), (*at, top)], RESTART, 2)?;
+    }
+    if !restarts.is_empty() {
+        legend.add(
+            Mark::Dashed {
+                color: RESTART,
+                width: 2,
+            },
+            format!("restart ({})", restarts.len()),
+        );
     }
 
     // The data: raw lighter when a floor is drawn over it.
     let has_floor = companions.iter().any(|s| s.view == "floor");
     for series in &companions {
         let (color, width) = match (series.view.as_str(), has_floor) {
-            ("floor", _) => (FLOOR, 3),
+            ("floor", _) => (FLOOR, 2),
             (_, true) => (DATA_LIGHT, 1),
             _ => (DATA, 2),
         };
-        let style = color.stroke_width(width);
-        let anno = chart
-            .draw_series(LineSeries::new(scale(&series.samples), style))
+        chart
+            .draw_series(LineSeries::new(
+                scale(&series.samples),
+                color.stroke_width(width),
+            ))
             .or_text()?;
         let label = if series.view == "floor" {
-            format!("{} (post-GC minima)", series_label(series))
+            format!("{} floor (post-GC minima)", series.kind)
         } else {
             series_label(series)
         };
-        line_legend(anno, label, style);
+        legend.add(
+            Mark::Line {
+                color,
+                width: width.max(2),
+            },
+            label,
+        );
     }
 
     // Rival models, then the selected one (solid over the data, dashed beyond it).
-    let data_end = main.summary.end;
     for model in &main.models {
         if Some(&model.name) == main.selected_model.as_ref() {
             continue;
         }
-        let label = format!("{} (ΔAICc {:.1})", model.name, model.delta_aicc);
-        dashed(
-            &mut chart,
-            scale(&model.curve),
-            RIVAL.stroke_width(2),
-            Some(label),
-        )?;
+        dashed(&mut chart, scale(&model.curve), RIVAL, 2)?;
+        legend.add(
+            Mark::Dashed {
+                color: RIVAL,
+                width: 2,
+            },
+            format!("{} (ΔAICc {:.1})", model.name, model.delta_aicc),
+        );
     }
     if let Some(model) = main
         .models
@@ -177,63 +214,61 @@ pub fn draw<DB: DrawingBackend>(
     {
         let curve = scale(&model.curve);
         let (fitted, projected): (Vec<_>, Vec<_>) = curve.iter().partition(|(t, _)| *t <= data_end);
-        let style = SELECTED.stroke_width(3);
-        let anno = chart
-            .draw_series(LineSeries::new(fitted.clone(), style))
+        chart
+            .draw_series(LineSeries::new(fitted.clone(), SELECTED.stroke_width(3)))
             .or_text()?;
-        line_legend(
-            anno,
+        legend.add(
+            Mark::Line {
+                color: SELECTED,
+                width: 3,
+            },
             format!("{}, selected (weight {:.2})", model.name, model.weight),
-            style,
         );
         if !projected.is_empty() {
             let mut path: Vec<(f64, f64)> = fitted.last().copied().into_iter().collect();
             path.extend(projected);
-            dashed(
-                &mut chart,
-                path,
-                SELECTED.stroke_width(2),
-                Some("projection".to_string()),
-            )?;
+            dashed(&mut chart, path, SELECTED, 3)?;
+            legend.add(
+                Mark::Dashed {
+                    color: SELECTED,
+                    width: 3,
+                },
+                "projection",
+            );
         }
     }
 
     // Levels: the limit and a plateau's asymptote.
-    let (start, end) = (extent.start, chart.x_range().end);
     if let Some(limit) = target.limit_bytes.filter(|l| l.is_finite()) {
         let y = unit.scale(limit);
-        let label = format!(
-            "limit {}{}",
-            format_bytes(limit),
-            target
-                .limit_source
-                .as_ref()
-                .map(|s| format!(" ({s})"))
-                .unwrap_or_default()
+        dashed(&mut chart, vec![(start, y), (end, y)], LIMIT, 2)?;
+        legend.add(
+            Mark::Dashed {
+                color: LIMIT,
+                width: 2,
+            },
+            format!("limit {}", limit_text(target)),
         );
-        dashed(
-            &mut chart,
-            vec![(start, y), (end, y)],
-            LIMIT.stroke_width(2),
-            Some(label),
-        )?;
         if let Some(hours) = target.time_to_limit_hours.filter(|h| h.is_finite()) {
             let at = data_end + hours * 3600.0;
             if at <= end {
                 chart
                     .draw_series(std::iter::once(Circle::new((at, y), 6, SELECTED.filled())))
                     .or_text()?;
+                legend.add(
+                    Mark::Dot { color: SELECTED },
+                    format!("limit reached in {}", format_hours(hours)),
+                );
                 let text = format!("limit in {}", format_hours(hours));
-                let anchor = if at > start + (end - start) * 0.8 {
-                    (at - (end - start) * 0.12, y * 0.93)
-                } else {
-                    (at, y * 0.93)
-                };
+                let style = (FONT, 15, FontStyle::Bold)
+                    .into_font()
+                    .color(&SELECTED)
+                    .pos(Pos::new(HPos::Right, VPos::Bottom));
                 chart
                     .draw_series(std::iter::once(Text::new(
                         text,
-                        anchor,
-                        (FONT, 15, FontStyle::Bold).into_font().color(&SELECTED),
+                        (at - (end - start) * 0.01, y),
+                        style,
                     )))
                     .or_text()?;
             }
@@ -241,21 +276,12 @@ pub fn draw<DB: DrawingBackend>(
     }
     if let Some(plateau) = &target.plateau {
         let y = unit.scale(plateau.asymptote_bytes);
-        let label = format!("asymptote {}", format_bytes(plateau.asymptote_bytes));
-        dashed(
-            &mut chart,
-            vec![(start, y), (end, y)],
-            kind_color("heap_used").stroke_width(2),
-            Some(label),
-        )?;
+        let color = kind_color("heap_used");
+        dashed(&mut chart, vec![(start, y), (end, y)], color, 2)?;
+        legend.add(
+            Mark::Dashed { color, width: 2 },
+            format!("asymptote {}", format_bytes(plateau.asymptote_bytes)),
+        );
     }
-
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.9))
-        .border_style(RIVAL)
-        .label_font((FONT, 14).into_font().color(&INK))
-        .draw()
-        .or_text()
+    legend.draw(&side, 12)
 }
