@@ -62,6 +62,15 @@ fn narrow_table_fits_its_width() {
     for line in table.lines() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
+    let terminal = render_terminal(
+        &sample_report(),
+        TerminalStyle {
+            color: false,
+            width: Some(100),
+        },
+    );
+    assert!(terminal.contains("  • heap floor (post-GC minima) grows"));
+    insta::assert_snapshot!("terminal_100_columns", terminal);
 }
 
 #[test]

@@ -14,8 +14,15 @@ use std::fmt::Write as _;
 
 /// How many reasons the table shows per target (the rest are in the other formats).
 const TABLE_REASONS: usize = 2;
-/// Characters of a sparkline.
+/// Characters of a sparkline, and on terminals narrower than `NARROW`.
 const SPARKLINE_WIDTH: usize = 40;
+const SPARKLINE_NARROW: usize = 20;
+/// Below this many columns the reasons leave the table and follow it, one per line.
+const NARROW: u16 = 120;
+
+fn reasons_in_table(style: TerminalStyle) -> bool {
+    style.width.is_none_or(|w| w >= NARROW)
+}
 
 fn verdict_color(verdict: Verdict) -> Color {
     match verdict {
@@ -77,7 +84,8 @@ fn growth_cell(target: &TargetReport) -> String {
 }
 
 /// The verdict table: service, host, verdict, confidence, growth with its 95% interval,
-/// time to limit and the top reasons. Wraps to `style.width` when given.
+/// time to limit and the top reasons. Wraps to `style.width` when given; on terminals
+/// narrower than 120 columns the reasons are left to [`render_terminal`], below the table.
 pub fn render_table(report: &Report, style: TerminalStyle) -> String {
     let mut table = Table::new();
     table
@@ -98,15 +106,17 @@ pub fn render_table(report: &Report, style: TerminalStyle) -> String {
             table.set_content_arrangement(ContentArrangement::Disabled);
         }
     }
-    let header = [
+    let mut header = vec![
         "Service",
         "Host",
         "Verdict",
         "Confidence",
         "Growth [95% CI]",
         "Time to limit",
-        "Top reasons",
     ];
+    if reasons_in_table(style) {
+        header.push("Top reasons");
+    }
     table.set_header(header.iter().map(|h| {
         let cell = Cell::new(h);
         if style.color {
@@ -122,15 +132,18 @@ pub fn render_table(report: &Report, style: TerminalStyle) -> String {
                 .fg(verdict_color(target.verdict))
                 .add_attribute(Attribute::Bold);
         }
-        table.add_row(vec![
+        let mut row = vec![
             Cell::new(&target.service),
             Cell::new(&target.host),
             verdict,
             Cell::new(confidence_text(target.confidence)),
             Cell::new(growth_cell(target)),
             Cell::new(time_to_limit_text(target)),
-            Cell::new(reasons_cell(target)),
-        ]);
+        ];
+        if reasons_in_table(style) {
+            row.push(Cell::new(reasons_cell(target)));
+        }
+        table.add_row(row);
     }
     table.to_string()
 }
@@ -159,6 +172,16 @@ pub fn render_terminal(report: &Report, style: TerminalStyle) -> String {
             target_label(target),
             painted(target.verdict, style)
         );
+        if !reasons_in_table(style) {
+            for reason in &target.reasons {
+                let _ = writeln!(out, "  • {reason}");
+            }
+        }
+        let spark_width = if reasons_in_table(style) {
+            SPARKLINE_WIDTH
+        } else {
+            SPARKLINE_NARROW
+        };
         let label_width = target
             .series
             .iter()
@@ -180,8 +203,8 @@ pub fn render_terminal(report: &Report, style: TerminalStyle) -> String {
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {label:<label_width$}  {:<SPARKLINE_WIDTH$}  {} → {}{trend}",
-                sparkline(&series.samples, SPARKLINE_WIDTH),
+                "  {label:<label_width$}  {:<spark_width$}  {} → {}{trend}",
+                sparkline(&series.samples, spark_width),
                 format_bytes(series.summary.first),
                 format_bytes(series.summary.last),
             );
