@@ -1,1 +1,17 @@
-//! The Prometheus HTTP API client (Prometheus, Mimir, Thanos, VictoriaMetrics).
+//! The Prometheus HTTP API client (Prometheus, Mimir, Thanos, VictoriaMetrics): settings,
+//! credentials, range planning, retries, typed errors, discovery and fetching.
+
+pub mod auth;
+pub mod client;
+pub mod config;
+pub mod decode;
+pub mod errors;
+pub mod plan;
+pub mod retry;
+
+pub use auth::{Auth, AuthSources, ExtraHeader, Secret};
+pub use client::{ClientStats, PromClient, RangeResult};
+pub use config::{Backend, PromConfig};
+pub use errors::{ErrorType, PromError};
+pub use plan::{Chunk, RangePlan, auto_step, plan_range};
+pub use retry::RetryPolicy;
