@@ -25,6 +25,8 @@ pub struct ClientStats {
     pub requests: AtomicU64,
     pub retries: AtomicU64,
     pub splits: AtomicU64,
+    /// Milliseconds spent waiting before retries (backoff and Retry-After).
+    pub retry_wait_ms: AtomicU64,
     pub bytes: AtomicU64,
     pub samples: AtomicU64,
 }
@@ -257,8 +259,11 @@ impl PromClient {
         self.retry
             .run(
                 || self.attempt(path, params, decode),
-                |_, _| {
+                |_, delay| {
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    self.stats
+                        .retry_wait_ms
+                        .fetch_add(delay.as_millis() as u64, Ordering::Relaxed);
                 },
             )
             .await
