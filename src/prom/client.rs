@@ -202,6 +202,10 @@ impl PromClient {
                             got: decoded.result_type,
                         });
                     }
+                    let samples: usize = decoded.series.iter().map(RawSeries::len).sum();
+                    self.stats
+                        .samples
+                        .fetch_add(samples as u64, Ordering::Relaxed);
                     out.series.extend(decoded.series);
                     add_warnings(&mut out.warnings, decoded.warnings);
                 }

@@ -5,13 +5,17 @@ pub mod auth;
 pub mod client;
 pub mod config;
 pub mod decode;
+pub mod discover;
 pub mod errors;
+pub mod fetch;
 pub mod plan;
 pub mod retry;
 
 pub use auth::{Auth, AuthSources, ExtraHeader, Secret};
 pub use client::{ClientStats, PromClient, RangeResult};
 pub use config::{Backend, PromConfig};
+pub use discover::{DiscoveryReport, Gap, HostDiscovery, KindPresence, Missing};
 pub use errors::{ErrorType, PromError};
+pub use fetch::{FetchWindow, KindQuery};
 pub use plan::{Chunk, RangePlan, auto_step, plan_range};
 pub use retry::RetryPolicy;

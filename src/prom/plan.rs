@@ -10,6 +10,9 @@ pub const PROMETHEUS_MAX_POINTS: u64 = 11_000;
 /// VictoriaMetrics' default `-search.maxPointsPerTimeseries`.
 pub const VICTORIA_MAX_POINTS: u64 = 30_000;
 
+/// More queries than this for one range is a mistake in the step, not a plan.
+pub const MAX_QUERIES: u64 = 100_000;
+
 /// Errors in the requested range.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
@@ -19,6 +22,10 @@ pub enum PlanError {
     Reversed { start_ms: i64, end_ms: i64 },
     #[error("the backend limit must allow at least 1 point per query")]
     Limit,
+    #[error(
+        "the range needs {points} points per series ({queries} queries); use a larger --step or a shorter range"
+    )]
+    TooLarge { points: u64, queries: u64 },
 }
 
 /// One query of a planned range: evaluation timestamps `start_ms..=end_ms` by the step.
@@ -103,11 +110,18 @@ pub fn plan_range(
         return Err(PlanError::Limit);
     }
     let (start, end) = align(start_ms, end_ms, step_ms);
-    let span = (max_points as i64).saturating_mul(step_ms);
+    let points = ((end - start) / step_ms) as u64 + 1;
+    let queries = points.div_ceil(max_points);
+    if queries > MAX_QUERIES {
+        return Err(PlanError::TooLarge { points, queries });
+    }
+    let span = (max_points.min(i64::MAX as u64) as i64).saturating_mul(step_ms);
     let mut chunks = Vec::new();
     let mut chunk_start = start;
     while chunk_start <= end {
-        let chunk_end = chunk_start.saturating_add(span - step_ms).min(end);
+        let chunk_end = chunk_start
+            .saturating_add(span.saturating_sub(step_ms))
+            .min(end);
         chunks.push(Chunk {
             start_ms: chunk_start,
             end_ms: chunk_end,
@@ -226,6 +240,11 @@ mod tests {
             Err(PlanError::Reversed { .. })
         ));
         assert_eq!(plan_range(0, 10, 1, 0), Err(PlanError::Limit));
+        assert!(matches!(
+            plan_range(0, 10 * 365 * 86_400_000, 1, 11_000),
+            Err(PlanError::TooLarge { .. })
+        ));
+        assert_eq!(plan_range(0, 1_000, 10, u64::MAX).unwrap().chunks.len(), 1);
     }
 
     #[test]
