@@ -252,3 +252,74 @@ async fn long_queries_are_posted_as_forms() {
     client.query_range("m", 0.0, 60.0, 15.0).await.unwrap();
     assert_eq!(server.seen()[1].method, "GET");
 }
+
+#[tokio::test]
+async fn an_interrupted_bundle_fetch_keeps_its_chunks_and_resumes() {
+    use memgrowth::kind::Kind;
+    use memgrowth::prom::{FetchError, FetchWindow, KindQuery, fetch_queries_to_bundle};
+    use memgrowth::subject::Subject;
+
+    let server = FaultServer::start(vec![Fault::Ok, Fault::Ok, Fault::Ok]).await;
+    server.always(Fault::status(503, None));
+    let mut c = config(&server.url());
+    c.backend = Backend::Custom { max_points: 100 };
+    c.retry.max_attempts = 2;
+    let client = PromClient::new(&c).unwrap();
+    let queries = vec![
+        KindQuery {
+            kind: Kind::HeapUsed,
+            promql: "nodejs_heap_size_used_bytes".into(),
+        },
+        KindQuery {
+            kind: Kind::HostCpus,
+            promql: "count by (instance) (x)".into(),
+        },
+    ];
+    let window = FetchWindow {
+        start: 0.0,
+        end: 15.0 * 999.0,
+        step: 15.0,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let subject = Subject::default();
+
+    let err = fetch_queries_to_bundle(&client, &queries, &subject, window, dir.path(), false)
+        .await
+        .unwrap_err();
+    match &err {
+        FetchError::Incomplete { written, total, .. } => {
+            assert_eq!(*written, 3);
+            assert_eq!(*total, 20);
+        }
+        other => panic!("{other}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("run the same command again") && text.contains("503"),
+        "{text}"
+    );
+    // An incomplete bundle is never read as complete.
+    assert!(memgrowth::input::bundle::read(dir.path()).is_err());
+
+    server.heal();
+    let before = server.seen().len();
+    let summary = fetch_queries_to_bundle(&client, &queries, &subject, window, dir.path(), false)
+        .await
+        .unwrap();
+    assert_eq!(summary.chunks_resumed, 3);
+    assert_eq!(summary.chunks_fetched, 17);
+    assert_eq!(
+        server.seen().len() - before,
+        17,
+        "finished chunks are not fetched again"
+    );
+    assert!(summary.manifest.complete);
+
+    let (series, _) = memgrowth::input::bundle::read(dir.path()).unwrap();
+    // The fault server answers both queries with the same two label sets.
+    assert_eq!(series.len(), 2);
+    let want_t: Vec<i64> = (0..1000).map(|i| i * 15_000).collect();
+    for s in &series {
+        assert_eq!(s.timestamps_ms, want_t, "{:?}", s.labels);
+    }
+}

@@ -48,6 +48,7 @@ pub struct PromClient {
     auth: Auth,
     headers: HeaderMap,
     permits: Arc<Semaphore>,
+    concurrency: usize,
     retry: RetryPolicy,
     max_points: u64,
     request_timeout: Duration,
@@ -112,6 +113,7 @@ impl PromClient {
             auth: config.auth.clone(),
             headers,
             permits: Arc::new(Semaphore::new(config.concurrency)),
+            concurrency: config.concurrency,
             retry: config.retry.clone(),
             max_points: config.backend.max_points(),
             request_timeout: config.request_timeout,
@@ -127,6 +129,11 @@ impl PromClient {
 
     pub fn stats(&self) -> &Arc<ClientStats> {
         &self.stats
+    }
+
+    /// Requests the client keeps in flight at most.
+    pub fn max_concurrency(&self) -> usize {
+        self.concurrency
     }
 
     /// Points per series the backend answers in one query.
@@ -157,7 +164,7 @@ impl PromClient {
         let step_ms = plan.step_ms;
         let results: Vec<Result<Decoded, PromError>> = futures_util::stream::iter(plan.chunks)
             .map(|chunk| self.query_chunk(promql, chunk, step_ms))
-            .buffer_unordered(self.permits.available_permits().max(1) * 2)
+            .buffer_unordered(self.concurrency.max(1) * 2)
             .collect()
             .await;
         let mut series = Vec::new();

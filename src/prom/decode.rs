@@ -1,7 +1,10 @@
-//! Decoding the Prometheus API's JSON envelope (`status`, `data`, `errorType`, `error`,
-//! `warnings`, `infos`) straight into columnar [`RawSeries`], with no JSON DOM.
+//! Decoding Prometheus API answers. Query answers go through the streaming parser of
+//! [`crate::input::prom_json`] straight into columnar [`RawSeries`] (no JSON DOM, no
+//! allocation per sample); the small `series`/`labels` answers and error bodies are read
+//! here with typed serde structs.
 
 use super::errors::{ErrorType, PromError};
+use crate::input::prom_json::{self, PromJsonError, ResultType};
 use crate::series::{Labels, RawSeries};
 use serde::Deserialize;
 
@@ -24,43 +27,6 @@ struct Envelope<D> {
     warnings: Vec<String>,
     #[serde(default)]
     infos: Vec<String>,
-}
-
-#[derive(Deserialize)]
-struct QueryData {
-    #[serde(rename = "resultType")]
-    result_type: String,
-    result: Vec<Item>,
-}
-
-#[derive(Deserialize)]
-struct Item {
-    #[serde(default)]
-    metric: Labels,
-    #[serde(default)]
-    values: Vec<(f64, Sample)>,
-    value: Option<(f64, Sample)>,
-}
-
-/// A sample value: Prometheus sends strings ("1.5", "NaN", "+Inf"); some proxies numbers.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Sample {
-    Text(String),
-    Number(f64),
-}
-
-impl Sample {
-    fn value(&self) -> f64 {
-        match self {
-            Sample::Number(v) => *v,
-            Sample::Text(t) => t.parse().unwrap_or(f64::NAN),
-        }
-    }
-}
-
-fn to_ms(seconds: f64) -> i64 {
-    (seconds * 1000.0).round() as i64
 }
 
 fn envelope<D: for<'de> Deserialize<'de>>(
@@ -92,26 +58,33 @@ fn envelope<D: for<'de> Deserialize<'de>>(
 
 /// Decodes a `query` or `query_range` answer (matrix or vector).
 pub fn decode_query(bytes: &[u8], endpoint: &str, status: u16) -> Result<Decoded, PromError> {
-    let (data, warnings): (QueryData, _) = envelope(bytes, endpoint, status)?;
-    let series = data
-        .result
-        .into_iter()
-        .map(|item| {
-            let mut s = RawSeries::new(item.metric);
-            s.timestamps_ms.reserve(item.values.len());
-            s.values.reserve(item.values.len());
-            for (t, v) in &item.values {
-                s.push(to_ms(*t), v.value());
-            }
-            if let Some((t, v)) = &item.value {
-                s.push(to_ms(*t), v.value());
-            }
-            s
-        })
-        .collect();
+    let response = prom_json::parse_response(bytes).map_err(|e| match e {
+        PromJsonError::Api {
+            error_type,
+            message,
+        } => PromError::Api {
+            endpoint: endpoint.to_string(),
+            status,
+            retry_after: None,
+            error_type: ErrorType::parse(&error_type),
+            message,
+        },
+        other => PromError::Decode {
+            endpoint: endpoint.to_string(),
+            reason: other.to_string(),
+        },
+    })?;
+    let result_type = match response.result_type {
+        ResultType::Matrix => "matrix",
+        ResultType::Vector => "vector",
+        ResultType::Scalar => "scalar",
+        ResultType::String => "string",
+    };
+    let mut warnings = response.warnings;
+    warnings.extend(response.infos.into_iter().map(|i| format!("info: {i}")));
     Ok(Decoded {
-        result_type: data.result_type,
-        series,
+        result_type: result_type.to_string(),
+        series: response.series,
         warnings,
     })
 }

@@ -6,8 +6,10 @@ use super::client::PromClient;
 use super::errors::PromError;
 use super::fetch::{FetchWindow, KindQuery};
 use super::plan::auto_step;
+use crate::catalog::Catalog;
 use crate::kind::{Kind, Scope};
-use crate::series::{Labels, RawSeries};
+use crate::series::RawSeries;
+use crate::subject::Subject;
 use futures_util::StreamExt;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -71,33 +73,6 @@ pub struct Gap {
 pub struct Missing {
     pub kinds: Vec<Kind>,
     pub cost: String,
-}
-
-/// The host of a series: `host_label` when given, else `instance` without its port, else
-/// the first of `host`, `node`, `nodename`.
-pub fn host_of(labels: &Labels, host_label: Option<&str>) -> Option<String> {
-    if let Some(label) = host_label {
-        return labels.get(label).cloned();
-    }
-    if let Some(instance) = labels.get("instance") {
-        return Some(strip_port(instance).to_string());
-    }
-    ["host", "node", "nodename"]
-        .iter()
-        .find_map(|l| labels.get(*l).cloned())
-}
-
-/// `10.0.0.5:9100` -> `10.0.0.5`; `[::1]:9100` -> `::1`; `host` -> `host`.
-pub fn strip_port(instance: &str) -> &str {
-    if let Some(rest) = instance.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match instance.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.chars().all(|c| c.is_ascii_digit()) => {
-            host
-        }
-        _ => instance,
-    }
 }
 
 /// What a kind's absence costs the diagnosis.
@@ -197,14 +172,15 @@ pub fn build_report(
     kinds: &[Kind],
     found: &BTreeMap<Kind, Vec<RawSeries>>,
     raw: &BTreeMap<Kind, Vec<RawSeries>>,
-    host_label: Option<&str>,
+    subject: &Subject,
     warnings: Vec<String>,
 ) -> DiscoveryReport {
     let points = eval_points(window);
     let mut per_host: BTreeMap<String, BTreeMap<Kind, Vec<&RawSeries>>> = BTreeMap::new();
     for (kind, series) in found {
         for s in series {
-            if let Some(host) = host_of(&s.labels, host_label) {
+            let host = subject.host_of(&s.labels);
+            if !host.is_empty() {
                 per_host
                     .entry(host)
                     .or_default()
@@ -217,10 +193,8 @@ pub fn build_report(
     let mut intervals: BTreeMap<(String, Kind), Vec<f64>> = BTreeMap::new();
     for (kind, series) in raw {
         for s in series {
-            if let (Some(host), Some(i)) = (
-                host_of(&s.labels, host_label),
-                median_interval(&s.timestamps_ms),
-            ) {
+            if let Some(i) = median_interval(&s.timestamps_ms) {
+                let host = subject.host_of(&s.labels);
                 intervals.entry((host, *kind)).or_default().push(i);
             }
         }
@@ -377,7 +351,7 @@ pub async fn discover_queries(
     queries: &[KindQuery],
     start: f64,
     end: f64,
-    host_label: Option<&str>,
+    subject: &Subject,
 ) -> Result<DiscoveryReport, PromError> {
     let step = auto_step(end - start, 15.0, DISCOVERY_POINTS) as f64;
     let window = FetchWindow { start, end, step };
@@ -441,14 +415,28 @@ pub async fn discover_queries(
         &kinds,
         &found,
         &raw_by_kind,
-        host_label,
+        subject,
         warnings,
     ))
+}
+
+/// Discovery for a subject: which kinds of `catalog` exist on the subject's hosts in
+/// `[start, end]` (Unix seconds), how well they are scraped, and what is missing.
+pub async fn discover(
+    client: &PromClient,
+    catalog: &Catalog,
+    subject: &Subject,
+    start: f64,
+    end: f64,
+) -> Result<DiscoveryReport, PromError> {
+    let queries = super::queries::plan_queries(client, catalog, subject, start, end).await?;
+    discover_queries(client, &queries, start, end, subject).await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::series::Labels;
 
     fn series(name: &str, instance: &str, ts: &[i64]) -> RawSeries {
         let mut s = RawSeries::new(Labels::from([
@@ -459,19 +447,6 @@ mod tests {
             s.push(*t * 1000, 1.0);
         }
         s
-    }
-
-    #[test]
-    fn hosts_strip_ports() {
-        assert_eq!(strip_port("10.0.0.5:9100"), "10.0.0.5");
-        assert_eq!(strip_port("[::1]:9100"), "::1");
-        assert_eq!(strip_port("web-1"), "web-1");
-        let labels = Labels::from([
-            ("instance".into(), "a:1".into()),
-            ("node".into(), "n".into()),
-        ]);
-        assert_eq!(host_of(&labels, None).as_deref(), Some("a"));
-        assert_eq!(host_of(&labels, Some("node")).as_deref(), Some("n"));
     }
 
     #[test]
@@ -507,7 +482,15 @@ mod tests {
             Kind::CgroupRss,
             Kind::HostCpus,
         ];
-        let r = build_report("http://p", window, &kinds, &found, &raw, None, vec![]);
+        let r = build_report(
+            "http://p",
+            window,
+            &kinds,
+            &found,
+            &raw,
+            &Subject::default(),
+            vec![],
+        );
         assert_eq!(r.hosts.len(), 2);
         let a = &r.hosts[0];
         assert_eq!(a.host, "10.0.0.5");

@@ -5,9 +5,11 @@
 
 use super::client::{PromClient, RangeResult};
 use super::errors::PromError;
+use crate::catalog::Catalog;
 use crate::kind::Kind;
 use crate::report::SourceInfo;
 use crate::series::RawSeries;
+use crate::subject::Subject;
 use futures_util::StreamExt;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
@@ -134,6 +136,21 @@ pub async fn fetch_queries(
         warnings,
     };
     Ok((series, info))
+}
+
+/// Fetches every kind of `catalog` for `subject` over `window`: app kinds by `--app`,
+/// container kinds by `--container`, the rest restricted to the subject's hosts.
+/// Nameless (aggregated) series are named `memgrowth:<kind>`.
+pub async fn fetch_series(
+    client: &PromClient,
+    catalog: &Catalog,
+    subject: &Subject,
+    window: FetchWindow,
+    progress: bool,
+) -> Result<(Vec<RawSeries>, SourceInfo), PromError> {
+    let queries =
+        super::queries::plan_queries(client, catalog, subject, window.start, window.end).await?;
+    fetch_queries(client, &queries, window, progress).await
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ use tokio::net::{TcpListener, TcpStream};
 /// What the server does with one request.
 #[derive(Debug, Clone)]
 pub enum Fault {
+    /// A correct answer (to script good answers between faults).
+    Ok,
     /// A status with headers and a body.
     Status {
         status: u16,
@@ -113,6 +115,10 @@ impl FaultServer {
         self.state.lock().unwrap().always = Some(fault);
     }
 
+    pub fn heal(&self) {
+        self.state.lock().unwrap().always = None;
+    }
+
     pub fn push(&self, fault: Fault) {
         self.state.lock().unwrap().script.push_back(fault);
     }
@@ -173,7 +179,9 @@ impl FaultServer {
         };
         let good = answer(path, &params);
         match fault {
-            None => respond(&mut stream, 200, "application/json", &[], good.as_bytes()).await,
+            None | Some(Fault::Ok) => {
+                respond(&mut stream, 200, "application/json", &[], good.as_bytes()).await
+            }
             Some(Fault::Status {
                 status,
                 content_type,
