@@ -64,24 +64,25 @@ fn labels(pairs: &[(&str, &str)]) -> Labels {
 /// Reads one field of a cgroup sample.
 type CgroupField = fn(&CgroupSample) -> f64;
 
-/// Collects the samples of one series, leaving out the gap.
+/// Prometheus's default lookback: a `query_range` point shows the latest sample at most
+/// this old, so the first grid points of a scrape gap still show the last sample.
+pub const LOOKBACK_MS: i64 = 300_000;
+
+/// Collects the samples of one series, as `query_range` shows them (on the grid, with
+/// the lookback across the start of a gap) or as they were scraped.
 struct Builder<'a> {
     trace: &'a HostTrace,
     keep: &'a [bool],
+    aligned: bool,
 }
 
 impl Builder<'_> {
     fn series(&self, labels: Labels, value: impl Fn(usize) -> f64) -> RawSeries {
-        let mut s = RawSeries::new(labels);
-        for (i, t) in self.trace.timestamps_ms.iter().enumerate() {
-            if self.keep.get(i).copied().unwrap_or(false) {
-                s.push(*t, value(i));
-            }
-        }
-        s
+        let values: Vec<f64> = (0..self.trace.grid_ms.len()).map(value).collect();
+        self.with_values(labels, &values)
     }
 
-    /// Like `series`, with an occasional NaN.
+    /// Like `series`, with an occasional NaN sample.
     fn series_nan(
         &self,
         labels: Labels,
@@ -89,23 +90,45 @@ impl Builder<'_> {
         p: f64,
         value: impl Fn(usize) -> f64,
     ) -> RawSeries {
-        let mut s = self.series(labels, value);
+        let mut values: Vec<f64> = (0..self.trace.grid_ms.len()).map(value).collect();
         if p > 0.0 {
-            for v in s.values.iter_mut() {
+            for v in values.iter_mut() {
                 if rng.random_bool(p.min(1.0)) {
                     *v = f64::NAN;
                 }
+            }
+        }
+        self.with_values(labels, &values)
+    }
+
+    fn with_values(&self, labels: Labels, values: &[f64]) -> RawSeries {
+        let mut s = RawSeries::new(labels);
+        let mut last: Option<usize> = None;
+        for (i, v) in values.iter().enumerate() {
+            let (Some(grid), Some(scraped)) =
+                (self.trace.grid_ms.get(i), self.trace.scrape_ms.get(i))
+            else {
+                break;
+            };
+            if self.keep.get(i).copied().unwrap_or(false) {
+                s.push(if self.aligned { *grid } else { *scraped }, *v);
+                last = Some(i);
+            } else if self.aligned
+                && let Some(j) = last
+                && grid - self.trace.scrape_ms[j] <= LOOKBACK_MS
+            {
+                s.push(*grid, values[j]);
             }
         }
         s
     }
 }
 
-/// Which samples survive the scenario's gap on this host.
+/// Which scrapes happened: none inside the scenario's gap on this host.
 fn kept(params: &ScenarioParams, index: usize, trace: &HostTrace) -> Vec<bool> {
     let gap = params.gap.as_ref().filter(|g| g.host == index);
     trace
-        .timestamps_ms
+        .scrape_ms
         .iter()
         .map(|t| match gap {
             Some(g) => {
@@ -124,7 +147,11 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
         return Vec::new();
     };
     let keep = kept(params, index, trace);
-    let b = Builder { trace, keep: &keep };
+    let b = Builder {
+        trace,
+        keep: &keep,
+        aligned: params.aligned_timestamps,
+    };
     let mut nan_rng = host_rng(params.seed, index, 3);
     let mut out = Vec::new();
 

@@ -50,8 +50,12 @@ pub struct HostSample {
 /// Everything one host's exporters show, sample by sample.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct HostTrace {
-    /// Output timestamps, Unix ms (on the grid, or the scrape times when unaligned).
-    pub timestamps_ms: Vec<i64>,
+    /// The step grid, Unix ms: `query_range` timestamps.
+    pub grid_ms: Vec<i64>,
+    /// When each sample was scraped, Unix ms: always before its grid point, by the
+    /// scrape phase and a few hundred ms of jitter, so a `query_range` at the grid point
+    /// returns exactly this sample.
+    pub scrape_ms: Vec<i64>,
     pub app: Vec<AppSample>,
     pub container: Vec<CgroupSample>,
     /// An unrelated container on the same host (Redis).
@@ -190,7 +194,8 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
     for k in 0..params.points() {
         let grid = start + (k as i64 * params.step_s) as f64;
         let jitter = (0.1 * normal(&mut rng)).clamp(-0.4, 0.4);
-        let eval = (grid - scrape_phase + jitter).max(prev_eval + 0.001);
+        let lag = (scrape_phase + jitter).clamp(0.002, params.scrape_interval_s.max(0.004));
+        let eval = (grid - lag).max(prev_eval + 0.001);
         let dt_h = (eval - prev_eval) / 3600.0;
 
         // Deploys and pm2 restarts start a new process.
@@ -319,12 +324,10 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
             swap: 0.0,
         };
 
-        let ts_ms = if params.aligned_timestamps {
-            (grid * 1000.0).round() as i64
-        } else {
-            (eval * 1000.0).round() as i64
-        };
-        trace.timestamps_ms.push(ts_ms);
+        trace.grid_ms.push((grid * 1000.0).round() as i64);
+        trace
+            .scrape_ms
+            .push(((eval * 1000.0).floor() as i64).min((grid * 1000.0) as i64 - 1));
         trace.app.push(app);
         trace.container.push(container);
         trace.neighbour.push(neighbour);

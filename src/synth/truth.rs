@@ -40,8 +40,8 @@ pub struct TargetTruth {
     pub pm2_limit_bytes: Option<f64>,
     /// The container memory limit (None when unlimited).
     pub cgroup_limit_bytes: Option<f64>,
-    /// Mean of the last tenth of the window minus mean of the first tenth, per kind, in
-    /// the generated series (finite samples only).
+    /// Mean of the last tenth of the window minus mean of the first tenth (at least one
+    /// sample each), per kind, in the generated series (finite samples only).
     pub observed_change_bytes: BTreeMap<String, f64>,
     pub context: HostContext,
 }
@@ -122,10 +122,10 @@ fn growth_kinds(h: &HostParams) -> (Vec<Kind>, Vec<Kind>, f64) {
 
 fn tenth_means(values: &[f64]) -> Option<(f64, f64)> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    let n = finite.len() / 10;
-    if n == 0 {
+    if finite.len() < 2 {
         return None;
     }
+    let n = (finite.len() / 10).max(1);
     let head = finite.iter().take(n).sum::<f64>() / n as f64;
     let tail = finite.iter().rev().take(n).sum::<f64>() / n as f64;
     Some((head, tail))
