@@ -9,9 +9,9 @@
 //! at the raw scrape times, so that `query_range` over the backfilled TSDB with the
 //! fixture's window and step returns the fixture's JSON byte for byte.
 
-use memgrowth::synth::{ScenarioKind, fixture_params, generate, write_fixtures, write_openmetrics};
-use std::fs::File;
-use std::io::BufWriter;
+use memgrowth::synth::{
+    ScenarioKind, fixture_params, generate, write_fixtures, write_openmetrics_file,
+};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -26,10 +26,7 @@ fn write_openmetrics_files(root: &Path) -> Result<Vec<PathBuf>, String> {
         params.aligned_timestamps = false;
         let scenario = generate(kind, &params);
         let path = root.join(format!("{}.om", kind.name()));
-        let file =
-            File::create(&path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        write_openmetrics(&scenario.series, BufWriter::new(file))
-            .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        write_openmetrics_file(&scenario.series, &path).map_err(|e| e.to_string())?;
         written.push(path);
     }
     Ok(written)

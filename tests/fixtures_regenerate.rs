@@ -363,6 +363,15 @@ fn raw_scrape_timestamps_are_jittered_off_the_grid() {
         .count();
     assert!(off_grid > s.len() / 2);
     assert!(s.timestamps_ms.windows(2).all(|w| w[0] < w[1]));
+    // Each scrape lies just before its grid point, within one scrape interval, so that
+    // query_range at the grid point returns it.
+    let step_ms = params.step_s * 1000;
+    let interval_ms = (params.scrape_interval_s * 1000.0) as i64;
+    for t in &s.timestamps_ms {
+        let offset = (t - params.start_unix_s * 1000).rem_euclid(step_ms);
+        let before = step_ms - offset;
+        assert!(before > 0 && before < interval_ms.min(step_ms), "{t}");
+    }
 }
 
 #[test]

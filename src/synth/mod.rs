@@ -17,7 +17,7 @@ mod physics;
 mod truth;
 mod write;
 
-pub use exporters::{Exporter, is_counter};
+pub use exporters::{Exporter, LOOKBACK_MS, is_counter};
 pub use fixtures::{fixture_params, fixture_seed, write_fixtures};
 pub use params::{
     CacheParams, DEFAULT_START_UNIX_S, Gap, HeapGrowth, HostParams, ProcessParams, ScenarioParams,
@@ -25,8 +25,8 @@ pub use params::{
 pub use physics::{AppSample, CgroupSample, HostSample, HostTrace, SPACES, simulate_host};
 pub use truth::{ComparisonTruth, HostContext, TargetTruth, Truth};
 pub use write::{
-    SynthError, format_timestamp, format_value, write_openmetrics, write_prometheus_json,
-    write_prometheus_json_to,
+    SynthError, format_timestamp, format_value, write_openmetrics, write_openmetrics_file,
+    write_prometheus_json, write_prometheus_json_to,
 };
 
 use crate::kind::Kind;

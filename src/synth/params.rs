@@ -25,7 +25,8 @@ pub struct ScenarioParams {
     /// Resolution of the output, as `query_range` with `step=` would return it.
     pub step_s: i64,
     /// Scrape interval of the exporters; a `query_range` point shows the last scrape
-    /// before it, so values lag their timestamp by up to one interval.
+    /// before it, so values lag their timestamp by up to one interval. One scrape per
+    /// step is generated: the effective interval is the smaller of this and the step.
     pub scrape_interval_s: f64,
     /// `true`: timestamps on the step grid (`query_range` shape). `false`: raw scrape
     /// times, off the grid by the scrape phase and a few hundred ms of jitter.
@@ -240,7 +241,7 @@ impl ScenarioParams {
 
     /// Number of output points per series (before gaps).
     pub fn points(&self) -> usize {
-        if self.step_s <= 0 {
+        if self.step_s <= 0 || self.duration_s < 0 {
             return 0;
         }
         (self.duration_s / self.step_s) as usize + 1

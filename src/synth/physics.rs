@@ -181,7 +181,9 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
     trace.redis_max = if params.with_redis { 256.0 * MIB } else { 0.0 };
     let uptime_s = rng.random_range(3.0..60.0) * 86_400.0;
     let idle_frac: Vec<f64> = (0..h.cpus).map(|_| rng.random_range(0.85..0.97)).collect();
-    let scrape_phase = rng.random_range(0.0..params.scrape_interval_s.max(0.001));
+    // One scrape per step, always before its grid point and after the previous one.
+    let interval = params.scrape_interval_s.min(params.step_s as f64).max(0.01);
+    let scrape_phase = rng.random_range(0.0..interval);
 
     let start = params.start_unix_s as f64;
     let boot = start - uptime_s;
@@ -194,7 +196,7 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
     for k in 0..params.points() {
         let grid = start + (k as i64 * params.step_s) as f64;
         let jitter = (0.1 * normal(&mut rng)).clamp(-0.4, 0.4);
-        let lag = (scrape_phase + jitter).clamp(0.002, params.scrape_interval_s.max(0.004));
+        let lag = (scrape_phase + jitter).clamp(0.002, interval - 0.002);
         let eval = (grid - lag).max(prev_eval + 0.001);
         let dt_h = (eval - prev_eval) / 3600.0;
 

@@ -104,6 +104,16 @@ pub fn write_prometheus_json(series: &[RawSeries], path: &Path) -> Result<(), Sy
     write_prometheus_json_to(series, io::BufWriter::new(file)).map_err(io_err)
 }
 
+/// Writes series as an OpenMetrics file (see [`write_openmetrics`]).
+pub fn write_openmetrics_file(series: &[RawSeries], path: &Path) -> Result<(), SynthError> {
+    let io_err = |source| SynthError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = fs::File::create(path).map_err(io_err)?;
+    write_openmetrics(series, io::BufWriter::new(file)).map_err(io_err)
+}
+
 /// Escapes a label value for the text formats: backslash, double quote and newline.
 fn escape_label(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
