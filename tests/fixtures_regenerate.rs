@@ -283,6 +283,13 @@ fn check_truth(scenario: &Scenario) {
         );
         assert!(scenario.truth.comparison.is_some());
     }
+    if p.kind == ScenarioKind::NativeGrowth {
+        let t = &scenario.truth.targets;
+        assert!(t[1].context.cpus > t[0].context.cpus * 4, "{name}");
+        assert_eq!(t[1].verdict, Verdict::NativeGrowth);
+        let c = scenario.truth.comparison.as_ref().unwrap();
+        assert_eq!(c.explained_by, memgrowth::kind::Kind::CgroupRss);
+    }
 }
 
 #[test]

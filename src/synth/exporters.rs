@@ -158,11 +158,15 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
     // prom-client
     let instance = format!("{}:3000", h.ip);
     let app = |name: &str| {
-        labels(&[
+        let mut l = labels(&[
             ("__name__", name),
             ("instance", &instance),
             ("job", &params.service),
-        ])
+        ]);
+        for (k, v) in &params.app_labels {
+            l.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        l
     };
     let np = params.nan_probability;
     let a = &trace.app;

@@ -155,11 +155,7 @@ pub fn generate(kind: ScenarioKind, params: &ScenarioParams) -> Scenario {
     }
     targets.sort_by(|a, b| (&a.service, &a.host).cmp(&(&b.service, &b.host)));
     series.sort_by(|a, b| a.labels.cmp(&b.labels));
-    let comparison = (kind == ScenarioKind::OtlTwoHosts).then(|| ComparisonTruth {
-        divergent_kind: Kind::CgroupUsage,
-        explained_by: Kind::CgroupCache,
-        consistent_kinds: vec![Kind::HeapUsed, Kind::HeapSpaceUsed, Kind::External],
-    });
+    let comparison = expected_comparison(kind);
     Scenario {
         description: kind.description().to_string(),
         params,
@@ -168,6 +164,30 @@ pub fn generate(kind: ScenarioKind, params: &ScenarioParams) -> Scenario {
             targets,
             comparison,
         },
+    }
+}
+
+/// How the hosts of a two-host scenario are expected to differ.
+fn expected_comparison(kind: ScenarioKind) -> Option<ComparisonTruth> {
+    match kind {
+        ScenarioKind::OtlTwoHosts => Some(ComparisonTruth {
+            divergent_kind: Kind::CgroupUsage,
+            explained_by: Kind::CgroupCache,
+            consistent_kinds: vec![Kind::HeapUsed, Kind::HeapSpaceUsed, Kind::External],
+            context_kinds: vec![Kind::HostKernel, Kind::HostMemAvailable, Kind::HostCpus],
+        }),
+        ScenarioKind::NativeGrowth => Some(ComparisonTruth {
+            divergent_kind: Kind::CgroupUsage,
+            explained_by: Kind::CgroupRss,
+            consistent_kinds: vec![
+                Kind::HeapUsed,
+                Kind::HeapSpaceUsed,
+                Kind::External,
+                Kind::CgroupCache,
+            ],
+            context_kinds: vec![Kind::HostCpus],
+        }),
+        _ => None,
     }
 }
 

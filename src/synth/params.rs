@@ -6,6 +6,7 @@ use crate::verdict::Verdict;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = 1024.0 * MIB;
@@ -33,6 +34,8 @@ pub struct ScenarioParams {
     pub aligned_timestamps: bool,
     /// The service: prom-client `job` label and the container's `name`.
     pub service: String,
+    /// Default labels the app adds to its metrics (prom-client `register.setDefaultLabels`).
+    pub app_labels: BTreeMap<String, String>,
     pub hosts: Vec<HostParams>,
     /// Missing scrapes on one host (all its exporters), as when the collection VPN drops.
     pub gap: Option<Gap>,
@@ -223,9 +226,14 @@ impl ScenarioParams {
                 duration_s: len,
             })
         };
+        let mut app_labels = BTreeMap::new();
+        if rng.random_bool(0.5) {
+            app_labels.insert("app".to_string(), "otl-server".to_string());
+        }
         ScenarioParams {
             kind,
             seed,
+            app_labels,
             start_unix_s,
             duration_s,
             step_s: step,

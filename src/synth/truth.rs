@@ -66,6 +66,8 @@ pub struct ComparisonTruth {
     pub explained_by: Kind,
     /// Kinds that agree across hosts.
     pub consistent_kinds: Vec<Kind>,
+    /// Host context that differs between the hosts and plausibly explains the divergence.
+    pub context_kinds: Vec<Kind>,
 }
 
 fn growth_kinds(h: &HostParams) -> (Vec<Kind>, Vec<Kind>, f64) {
