@@ -53,7 +53,7 @@ fn fixtures_regenerate_byte_identically() {
         );
     }
     for kind in ScenarioKind::ALL {
-        assert!(fresh.contains(&format!("{}/truth.json", kind.name())));
+        assert!(fresh.contains(&format!("{}/expected/truth.json", kind.name())));
         assert!(fresh.contains(&format!("{}/app.json", kind.name())));
     }
 }

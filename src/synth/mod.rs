@@ -205,7 +205,9 @@ struct TruthFile<'a> {
 }
 
 /// Writes a scenario as a fixture directory: one `query_range` JSON file per exporter
-/// (`app.json`, `cadvisor.json`, `node.json`, `redis.json` when present) and `truth.json`.
+/// (`app.json`, `cadvisor.json`, `node.json`, `redis.json` when present) and
+/// `expected/truth.json`, kept in a subdirectory so the data directory holds only data
+/// (`--input DIR` reads the files of DIR, not of its subdirectories).
 pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>, SynthError> {
     fs::create_dir_all(dir).map_err(|source| SynthError::Io {
         path: dir.to_path_buf(),
@@ -221,7 +223,12 @@ pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>
         write_prometheus_json(&series, &dir.join(&name))?;
         files.push(name);
     }
-    let path = dir.join("truth.json");
+    let expected_dir = dir.join("expected");
+    fs::create_dir_all(&expected_dir).map_err(|source| SynthError::Io {
+        path: expected_dir.clone(),
+        source,
+    })?;
+    let path = expected_dir.join("truth.json");
     let file = TruthFile {
         scenario: scenario.params.kind.name(),
         description: &scenario.description,
@@ -240,6 +247,6 @@ pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>
         path: path.clone(),
         source,
     })?;
-    files.push("truth.json".to_string());
+    files.push("expected/truth.json".to_string());
     Ok(files)
 }
