@@ -483,6 +483,16 @@ mod tests {
     }
 
     #[test]
+    fn missing_labels_read_as_empty() {
+        let l = labels(&[("job", "api")]);
+        assert!(sel(r#"env="""#).matches(&l));
+        assert!(sel(r#"env!="x""#).matches(&l));
+        assert!(!sel(r#"env!="""#).matches(&l));
+        assert!(!sel(r#"job=~"a""#).matches(&l));
+        assert!(sel(r#"job=~"a.*""#).matches(&l));
+    }
+
+    #[test]
     fn braces_are_optional_and_trailing_comma_allowed() {
         let a = sel(r#"job="api""#);
         let b = sel(r#" { job = "api" , } "#);

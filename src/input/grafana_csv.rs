@@ -106,8 +106,14 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<RawSeries>, InputError> {
             if v.is_empty() {
                 continue;
             }
-            let value = parse_value(&v)
-                .ok_or_else(|| err(line, i + 2, format!("cannot read `{v}` as a number")))?;
+            let value = parse_value(&v).ok_or_else(|| {
+                let header = headers.get(i + 1).map(String::as_str).unwrap_or("");
+                err(
+                    line,
+                    i + 2,
+                    format!("cannot read `{v}` as a number (series `{header}`)"),
+                )
+            })?;
             s.push(ts, value);
         }
     }
