@@ -298,11 +298,11 @@ fn place_containers(
             // Only containers named after a service; root and system cgroups never are.
             match name {
                 Some(n) if carried.as_ref().is_none_or(|s| *s == n) => {
-                    let known = if subject.by.is_some() || services.single.is_some() {
-                        services.all.contains(&n)
-                    } else {
+                    let known = if services.all.is_empty() && services.single.is_none() {
                         // No service named anywhere: every named container is one.
-                        services.all.is_empty() || services.all.contains(&n)
+                        true
+                    } else {
+                        services.all.contains(&n) || services.single.as_ref() == Some(&n)
                     };
                     if known { vec![n] } else { Vec::new() }
                 }

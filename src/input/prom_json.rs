@@ -167,6 +167,7 @@ enum Key {
     Metric,
     Values,
     Value,
+    IsPartial,
     Other,
 }
 
@@ -191,6 +192,7 @@ impl<'de> de::Deserialize<'de> for Key {
                     "metric" => Key::Metric,
                     "values" => Key::Values,
                     "value" => Key::Value,
+                    "isPartial" => Key::IsPartial,
                     _ => Key::Other,
                 })
             }
@@ -327,6 +329,14 @@ impl<'de> Visitor<'de> for TopSeed<'_> {
                     t.top.set("data");
                     if let Some(data) = map.next_value_seed(OptionSeed(DataSeed(t)))? {
                         top.data = data;
+                    }
+                }
+                // VictoriaMetrics flags partial responses this way.
+                Key::IsPartial => {
+                    t.top.set("isPartial");
+                    if map.next_value::<Option<bool>>()? == Some(true) {
+                        top.warnings
+                            .push("the server marked the response as partial (isPartial)".into());
                     }
                 }
                 // A bare `data` object (`{"resultType": ..., "result": ...}`) is accepted too.

@@ -277,3 +277,22 @@ fn prefixed_prom_client_names_need_the_prefix() {
     assert_eq!(sel.series.len(), 1);
     assert_eq!(sel.series[0].key.service, "api");
 }
+
+#[test]
+fn service_flag_picks_containers_without_app_series() {
+    let raw = vec![
+        cadvisor("container_memory_rss", "h:8080", "checkout"),
+        cadvisor("container_memory_rss", "h:8080", "redis"),
+    ];
+    let subject = Subject {
+        service: Some("checkout".into()),
+        ..Subject::default()
+    };
+    let sel = select(raw, &Catalog::default(), &subject);
+    let names: Vec<&str> = sel
+        .series
+        .iter()
+        .map(|s| s.labels["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["checkout"]);
+}
