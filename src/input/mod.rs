@@ -1,10 +1,11 @@
-//! Offline sources: Prometheus API JSON, Grafana CSV exports, tidy Parquet frames and
-//! bundles. [`load`] reads any mix of them into raw series; errors name the file and
+//! Offline sources: Prometheus API JSON, VictoriaMetrics JSON exports, Grafana CSV
+//! exports, tidy Parquet frames and bundles. [`load`] reads any mix of them into raw series; errors name the file and
 //! the place (line and column, JSON path, byte length) and say what to do.
 
 pub mod bundle;
 pub mod grafana_csv;
 pub mod prom_json;
+pub mod vm_export;
 
 use crate::report::SourceInfo;
 use crate::series::{RawSeries, merge_by_labels};
@@ -32,7 +33,7 @@ pub enum InputError {
         source: std::io::Error,
     },
     #[error(
-        "{}:{line}:{column}{}: {message}; the file must be a Prometheus API response as saved from /api/v1/query_range or /api/v1/query",
+        "{}:{line}:{column}{}: {message}; the file must be a Prometheus API response as saved from /api/v1/query_range or /api/v1/query, or a VictoriaMetrics /api/v1/export",
         path.display(), at_json_path(json_path)
     )]
     Json {
@@ -70,7 +71,7 @@ pub enum InputError {
     #[error("{}: {message}", path.display())]
     Bundle { path: PathBuf, message: String },
     #[error(
-        "{}: no input files (*.json, *.csv, *.parquet) or bundle manifest.json in this directory",
+        "{}: no input files (*.json, *.jsonl, *.ndjson, *.csv, *.parquet) or bundle manifest.json in this directory",
         path.display()
     )]
     NoInputs { path: PathBuf },
@@ -242,7 +243,7 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
     let ext = extension(path);
     let format = match ext.as_str() {
-        "json" => "json",
+        "json" | "jsonl" | "ndjson" => "json",
         "csv" => "csv",
         "parquet" => "parquet",
         _ if bytes.starts_with(b"PAR1") => "parquet",
@@ -256,6 +257,11 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
         },
     };
     match format {
+        "json" if vm_export::looks_like_export(&bytes) => Ok(Part {
+            series: vm_export::parse(&bytes, path)?,
+            warnings: Vec::new(),
+            manifest: None,
+        }),
         "json" => {
             let r = prom_json::parse_response(&bytes)
                 .map_err(|e| InputError::from_prom_json(path, e))?;
