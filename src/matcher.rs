@@ -57,10 +57,12 @@ impl Matcher {
         }
         let regex = match op {
             MatchOp::RegexMatch | MatchOp::RegexNoMatch => Some(
-                Regex::new(&format!("^(?s:{value})$")).map_err(|e| MatcherError {
-                    input: value.to_string(),
-                    offset: 0,
-                    message: format!("`{name}{}` has an invalid regex: {e}", op.as_str()),
+                Regex::new(&format!("^(?s:{})$", ascii_classes(value))).map_err(|e| {
+                    MatcherError {
+                        input: value.to_string(),
+                        offset: 0,
+                        message: format!("`{name}{}` has an invalid regex: {e}", op.as_str()),
+                    }
                 })?,
             ),
             MatchOp::Equal | MatchOp::NotEqual => None,
@@ -99,6 +101,61 @@ impl Matcher {
             quote(&self.value)
         )
     }
+}
+
+/// Rewrites the Perl classes `\d \D \w \W \s \S` and word boundaries `\b \B` to
+/// their ASCII meaning, as Go's RE2 (and so Prometheus) reads them; the regex crate
+/// would read them as Unicode classes.
+fn ascii_classes(re: &str) -> String {
+    let mut out = String::with_capacity(re.len() + 8);
+    let mut chars = re.chars();
+    let mut in_class = false;
+    let mut class_start = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let replacement = match next {
+                    'd' => Some("[0-9]"),
+                    'D' => Some("[^0-9]"),
+                    'w' => Some("[0-9A-Za-z_]"),
+                    'W' => Some("[^0-9A-Za-z_]"),
+                    's' => Some("[\\t\\n\\f\\r ]"),
+                    'S' => Some("[^\\t\\n\\f\\r ]"),
+                    'b' if !in_class => Some("(?-u:\\b)"),
+                    'B' if !in_class => Some("(?-u:\\B)"),
+                    _ => None,
+                };
+                match replacement {
+                    Some(r) => out.push_str(r),
+                    None => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+                class_start = false;
+                continue;
+            }
+            '[' if !in_class => {
+                in_class = true;
+                class_start = true;
+                out.push(c);
+                continue;
+            }
+            ']' if in_class && !class_start => in_class = false,
+            '^' if class_start => {
+                out.push(c);
+                continue;
+            }
+            _ => {}
+        }
+        class_start = false;
+        out.push(c);
+    }
+    out
 }
 
 /// A set of label matchers; a series is selected when every matcher matches.
@@ -490,6 +547,18 @@ mod tests {
         assert!(!sel(r#"env!="""#).matches(&l));
         assert!(!sel(r#"job=~"a""#).matches(&l));
         assert!(sel(r#"job=~"a.*""#).matches(&l));
+    }
+
+    #[test]
+    fn perl_classes_are_ascii_as_in_re2() {
+        assert_eq!(
+            ascii_classes(r"a\d+[\w.]\.\b[]\d]"),
+            r"a[0-9]+[[0-9A-Za-z_].]\.(?-u:\b)[][0-9]]"
+        );
+        let l = labels(&[("id", "\u{0663}"), ("x", "10.0.0.5:3000")]);
+        assert!(!sel(r#"id=~"\\d""#).matches(&l));
+        assert!(sel(r#"id=~"\\D""#).matches(&l));
+        assert!(sel(r#"x=~"\\d+\\.\\d+\\.[\\d.]+:\\d{4}""#).matches(&l));
     }
 
     #[test]
