@@ -212,6 +212,7 @@ impl BundleWriter {
         }
         manifest.complete = false;
         manifest.files.clear();
+        manifest.source.location = redact_location(&manifest.source.location);
         let writer = BundleWriter {
             dir: dir.to_path_buf(),
             manifest,
@@ -352,6 +353,20 @@ impl BundleWriter {
         json.push(b'\n');
         write_atomic(&path, &json)
     }
+}
+
+/// Removes userinfo (`user:pass@`), the query string and the fragment from a URL, so
+/// no credential reaches the manifest even if a caller passes one.
+pub fn redact_location(location: &str) -> String {
+    let Some(scheme_end) = location.find("://") else {
+        return location.to_string();
+    };
+    let (scheme, rest) = location.split_at(scheme_end + 3);
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    format!("{scheme}{host}{path}")
 }
 
 fn valid_id(id: &str) -> bool {
@@ -543,4 +558,25 @@ pub fn read_frame_bytes(path: &Path, bytes: Vec<u8>) -> Result<Vec<RawSeries>, I
             values: s.values,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_lose_credentials() {
+        assert_eq!(
+            redact_location("https://user:s3cret@prom.example.com:9090/prefix/?token=abc#x"),
+            "https://prom.example.com:9090/prefix/"
+        );
+        assert_eq!(
+            redact_location("http://127.0.0.1:9090"),
+            "http://127.0.0.1:9090"
+        );
+        assert_eq!(
+            redact_location("in/a.json, in/b.csv"),
+            "in/a.json, in/b.csv"
+        );
+    }
 }
