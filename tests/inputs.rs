@@ -325,3 +325,15 @@ fn a_broken_manifest_is_located() {
     assert!(text.contains("manifest.json"), "{text}");
     assert!(text.contains("line 2"), "{text}");
 }
+
+#[test]
+fn every_prefix_of_a_valid_file_is_an_error_or_a_result_never_a_panic() {
+    let json = std::fs::read(data("good/range.json")).unwrap();
+    for end in 0..json.len() {
+        let _ = memgrowth::input::prom_json::parse_response(&json[..end]);
+    }
+    let csv = std::fs::read_to_string(data("good/panel.csv")).unwrap();
+    for end in (0..csv.len()).filter(|e| csv.is_char_boundary(*e)) {
+        let _ = memgrowth::input::grafana_csv::parse(&csv[..end], Path::new("p.csv"));
+    }
+}
