@@ -78,6 +78,19 @@ fn a_directory_reads_every_input_file_in_it() {
     let names: Vec<&str> = loaded.series.iter().map(|s| s.metric_name()).collect();
     assert!(names.contains(&"container_memory_cache"), "{names:?}");
     assert!(names.contains(&"nodejs_heap_size_used_bytes"), "{names:?}");
+    assert!(
+        loaded
+            .source
+            .warnings
+            .iter()
+            .any(|w| w.contains("notes.json")),
+        "{:?}",
+        loaded.source.warnings
+    );
+    assert!(!loaded.source.files.iter().any(|f| f.contains("notes.json")));
+    // Given on its own, the same file is an error.
+    let e = load(&[data("good/notes.json")]).unwrap_err();
+    assert!(matches!(e, InputError::Shape { .. }), "{e}");
     let files: Vec<&String> = loaded.source.files.iter().collect();
     let mut sorted = files.clone();
     sorted.sort();

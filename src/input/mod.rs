@@ -53,6 +53,7 @@ pub enum InputError {
         error_type: String,
         message: String,
     },
+    /// Valid JSON that is not a Prometheus query response.
     #[error("{}: {message}", path.display())]
     Shape { path: PathBuf, message: String },
     #[error(
@@ -173,11 +174,25 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
             if inside.is_empty() {
                 return Err(InputError::NoInputs { path: path.clone() });
             }
+            let mut read_any = false;
             for file in inside {
-                let part = load_file(&file)?;
+                // Valid JSON that is not a query response (a README-like `truth.json`,
+                // a dashboard) is skipped in a directory, with a warning; malformed or
+                // error responses still stop the run.
+                let part = match load_file(&file) {
+                    Err(InputError::Shape { message, .. }) => {
+                        warnings.push(format!("skipped {}: {message}", file.display()));
+                        continue;
+                    }
+                    other => other?,
+                };
+                read_any = true;
                 files.push(file.display().to_string());
                 series.extend(part.series);
                 warnings.extend(part.warnings);
+            }
+            if !read_any {
+                return Err(InputError::NoInputs { path: path.clone() });
             }
         } else {
             let part = load_file(path)?;

@@ -56,11 +56,13 @@ pub fn parse(bytes: &[u8], file: &Path) -> Result<Vec<RawSeries>, InputError> {
             }
         })?;
         if line.values.len() != line.timestamps.len() {
-            return Err(InputError::Shape {
+            return Err(InputError::Json {
                 path: file.to_path_buf(),
+                line: 0,
+                column: 0,
+                json_path: format!("series {}", i + 1),
                 message: format!(
-                    "series {} has {} values but {} timestamps; export it again",
-                    i + 1,
+                    "{} values but {} timestamps; export the series again",
                     line.values.len(),
                     line.timestamps.len()
                 ),
@@ -109,7 +111,7 @@ mod tests {
         let body = b"{\"metric\":{},\"values\":[1,2],\"timestamps\":[1]}";
         assert!(matches!(
             parse(body, Path::new("e.json")),
-            Err(InputError::Shape { .. })
+            Err(InputError::Json { .. })
         ));
     }
 }
