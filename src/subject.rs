@@ -288,16 +288,18 @@ fn place_containers(
     let mut taken = 0;
     for c in container {
         let name = container_name(&c.raw.labels).map(str::to_string);
+        // A container series carries its service only if its --by value names one: with
+        // `--by job`, cAdvisor's own `job="cadvisor"` is the scrape job, not a service.
         let carried = subject
             .by
             .as_ref()
             .and_then(|by| c.raw.labels.get(by))
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.is_empty() && (services.all.is_empty() || services.all.contains(*v)))
             .cloned();
         let targets: Vec<String> = if subject.container.is_none() {
             // Only containers named after a service; root and system cgroups never are.
             match name {
-                Some(n) if carried.as_ref().is_none_or(|s| *s == n) => {
+                Some(n) => {
                     let known = if services.all.is_empty() && services.single.is_none() {
                         // No service named anywhere: every named container is one.
                         true
@@ -306,7 +308,7 @@ fn place_containers(
                     };
                     if known { vec![n] } else { Vec::new() }
                 }
-                _ => Vec::new(),
+                None => Vec::new(),
             }
         } else if subject.by.is_some() {
             match carried {

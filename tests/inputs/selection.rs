@@ -296,3 +296,52 @@ fn service_flag_picks_containers_without_app_series() {
         .collect();
     assert_eq!(names, vec!["checkout"]);
 }
+
+#[test]
+fn by_job_does_not_take_cadvisors_scrape_job_for_a_service() {
+    let cadvisor_job = |name: &str| {
+        series(
+            &[
+                ("__name__", "container_memory_cache"),
+                ("instance", "h1:8080"),
+                ("job", "cadvisor"),
+                ("name", name),
+            ],
+            T,
+        )
+    };
+    let raw = vec![
+        app("nodejs_heap_size_used_bytes", "h1:3000", "api"),
+        app("nodejs_heap_size_used_bytes", "h1:3001", "worker"),
+        cadvisor_job("api"),
+        cadvisor_job("other"),
+    ];
+    let by_job = Subject {
+        by: Some("job".into()),
+        ..Subject::default()
+    };
+    let sel = select(raw.clone(), &Catalog::default(), &by_job);
+    let k = keys(&sel);
+    assert!(
+        k.contains(&("api".into(), "h1".into(), Kind::CgroupCache)),
+        "{k:?}"
+    );
+    assert!(!k.iter().any(|x| x.0 == "cadvisor"), "{k:?}");
+    assert_eq!(k.len(), 3, "{k:?}");
+
+    // With --container, series whose job is not a service join every service on the host.
+    let with_container = Subject {
+        container: Some(Selector::parse(r#"name="api""#).unwrap()),
+        ..by_job
+    };
+    let k = keys(&select(raw, &Catalog::default(), &with_container));
+    assert!(
+        k.contains(&("api".into(), "h1".into(), Kind::CgroupCache)),
+        "{k:?}"
+    );
+    assert!(
+        k.contains(&("worker".into(), "h1".into(), Kind::CgroupCache)),
+        "{k:?}"
+    );
+    assert!(!k.iter().any(|x| x.0 == "cadvisor"), "{k:?}");
+}
