@@ -376,6 +376,12 @@ fn count_cpus(counters: Vec<Classified>, notes: &mut Vec<String>) -> Vec<Classif
         per_host.entry(c.host.clone()).or_default().push(c);
     }
     let mut out = Vec::new();
+    if !per_host.is_empty() {
+        notes.push(format!(
+            "host_cpus counted from node_cpu_seconds_total{{mode=\"idle\"}} on {} host(s)",
+            per_host.len()
+        ));
+    }
     for (host, series) in per_host {
         let mut at: BTreeMap<i64, BTreeSet<&str>> = BTreeMap::new();
         let mut common: Option<Labels> = None;
@@ -405,10 +411,6 @@ fn count_cpus(counters: Vec<Classified>, notes: &mut Vec<String>) -> Vec<Classif
         for (t, cpus) in at {
             raw.push(t, cpus.len() as f64);
         }
-        notes.push(format!(
-            "host {host}: counted CPUs from {} per-CPU idle counters",
-            series.len()
-        ));
         out.push(Classified {
             raw,
             kind: Kind::HostCpus,
