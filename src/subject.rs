@@ -10,6 +10,9 @@
 //! - the host is the `--host-label` value, else `instance` with the port stripped;
 //! - the service is the `--by` label's value; without `--by` it is `--service`, else the
 //!   most common `job` of the app series, else the container's name, else "service".
+//! - a container series carries its `--by` value only when that value names a service
+//!   (cAdvisor's own `job="cadvisor"` does not); otherwise it joins every service on
+//!   its host.
 
 use crate::catalog::{Catalog, RULE_PREFIX};
 use crate::frame::{SeriesKey, TidySeries};
