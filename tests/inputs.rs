@@ -265,6 +265,14 @@ fn bundle_round_trip_and_resume() {
 
     let loaded = load(&[dir.path().to_path_buf()]).unwrap();
     assert_eq!(loaded.source.kind, "bundle");
+    assert_eq!(
+        loaded.kinds.get("nodejs_heap_size_used_bytes"),
+        Some(&Kind::HeapUsed)
+    );
+    assert_eq!(
+        loaded.kinds.get("node_memory_MemTotal_bytes"),
+        Some(&Kind::HostMemTotal)
+    );
     assert_eq!(loaded.manifest.as_ref(), Some(&m));
     let expected = memgrowth::series::merge_by_labels(input.into_iter().flatten().collect());
     assert_eq!(loaded.series.len(), expected.len());

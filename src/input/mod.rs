@@ -22,6 +22,10 @@ pub struct Loaded {
     pub source: SourceInfo,
     /// The manifest, when the input was a bundle.
     pub manifest: Option<Manifest>,
+    /// Kinds that bundles and tidy Parquet frames recorded per metric name; feed them to
+    /// [`crate::catalog::Catalog::learn`] so names fetched with a custom catalog (a
+    /// prom-client prefix, overrides) classify without repeating those flags.
+    pub kinds: bundle::KindHints,
 }
 
 /// Why an input could not be read. The CLI exits with code 3 on any of these.
@@ -149,6 +153,7 @@ struct Part {
     series: Vec<RawSeries>,
     warnings: Vec<String>,
     manifest: Option<Manifest>,
+    kinds: bundle::KindHints,
 }
 
 /// Reads every path: files by extension (`.json`, `.csv`, `.parquet`), directories as a
@@ -159,15 +164,17 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
     let mut manifest = None;
+    let mut kinds = bundle::KindHints::new();
     let mut bundles = 0;
     for path in paths {
         if path.is_dir() {
             if path.join(bundle::MANIFEST).is_file() {
-                let part = bundle::read(path)?;
+                let (part, part_manifest, part_kinds) = bundle::read_with_kinds(path)?;
                 bundles += 1;
                 files.push(path.display().to_string());
-                series.extend(part.0);
-                manifest.get_or_insert(part.1);
+                series.extend(part);
+                manifest.get_or_insert(part_manifest);
+                kinds.extend(part_kinds);
                 continue;
             }
             let inside = list_dir(path)?;
@@ -190,6 +197,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
                 files.push(file.display().to_string());
                 series.extend(part.series);
                 warnings.extend(part.warnings);
+                kinds.extend(part.kinds);
             }
             if !read_any {
                 return Err(InputError::NoInputs { path: path.clone() });
@@ -199,6 +207,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
             files.push(path.display().to_string());
             series.extend(part.series);
             warnings.extend(part.warnings);
+            kinds.extend(part.kinds);
             if manifest.is_none() {
                 manifest = part.manifest;
             }
@@ -228,6 +237,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
         series,
         source,
         manifest,
+        kinds,
     })
 }
 
@@ -276,6 +286,7 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
             series: vm_export::parse(&bytes, path)?,
             warnings: Vec::new(),
             manifest: None,
+            kinds: Default::default(),
         }),
         "json" => {
             let r = prom_json::parse_response(&bytes)
@@ -286,6 +297,7 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
                 series: r.series,
                 warnings,
                 manifest: None,
+                kinds: Default::default(),
             })
         }
         "csv" => {
@@ -299,13 +311,18 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
                 series: grafana_csv::parse(text, path)?,
                 warnings: Vec::new(),
                 manifest: None,
+                kinds: Default::default(),
             })
         }
-        _ => Ok(Part {
-            series: bundle::read_frame_bytes(path, bytes)?,
-            warnings: Vec::new(),
-            manifest: None,
-        }),
+        _ => {
+            let (series, kinds) = bundle::read_frame_with_kinds(path, bytes)?;
+            Ok(Part {
+                series,
+                warnings: Vec::new(),
+                manifest: None,
+                kinds,
+            })
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use crate::report::{SourceInfo, SubjectInfo, ToolInfo, Window};
 use crate::series::{RawSeries, merge_by_labels};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::Path;
 
@@ -183,6 +184,15 @@ pub(super) fn read_manifest(path: &Path) -> Result<Manifest, InputError> {
 
 /// Reads a complete bundle: its series (merged by labels) and its manifest.
 pub fn read(dir: &Path) -> Result<(Vec<RawSeries>, Manifest), InputError> {
+    read_with_kinds(dir).map(|(series, manifest, _)| (series, manifest))
+}
+
+/// Metric name -> the kind a bundle or tidy frame recorded for it (the kind of the
+/// query that fetched it), so a reader can classify names its catalog does not know.
+pub type KindHints = BTreeMap<String, Kind>;
+
+/// Like [`read`], also returning the kinds the frame recorded per metric name.
+pub fn read_with_kinds(dir: &Path) -> Result<(Vec<RawSeries>, Manifest, KindHints), InputError> {
     let manifest = read_manifest(&dir.join(MANIFEST))?;
     let fail = |message: String| InputError::Bundle {
         path: dir.to_path_buf(),
@@ -207,6 +217,7 @@ pub fn read(dir: &Path) -> Result<(Vec<RawSeries>, Manifest), InputError> {
         ));
     }
     let mut series = Vec::new();
+    let mut kinds = KindHints::new();
     for entry in &manifest.files {
         if entry.path.contains("..") || Path::new(&entry.path).is_absolute() {
             return Err(fail(format!(
@@ -226,9 +237,11 @@ pub fn read(dir: &Path) -> Result<(Vec<RawSeries>, Manifest), InputError> {
                 ),
             });
         }
-        series.extend(read_frame_bytes(&path, bytes)?);
+        let (part, part_kinds) = read_frame_with_kinds(&path, bytes)?;
+        series.extend(part);
+        kinds.extend(part_kinds);
     }
-    Ok((merge_by_labels(series), manifest))
+    Ok((merge_by_labels(series), manifest, kinds))
 }
 
 pub(super) fn read_tidy(path: &Path, bytes: Vec<u8>) -> Result<Vec<TidySeries>, InputError> {
@@ -251,14 +264,29 @@ pub(super) fn read_tidy(path: &Path, bytes: Vec<u8>) -> Result<Vec<TidySeries>, 
 
 /// Reads a tidy frame held in `bytes` (read from `path`) back into raw series.
 pub fn read_frame_bytes(path: &Path, bytes: Vec<u8>) -> Result<Vec<RawSeries>, InputError> {
-    Ok(read_tidy(path, bytes)?
+    read_frame_with_kinds(path, bytes).map(|(series, _)| series)
+}
+
+/// Like [`read_frame_bytes`], also returning the kinds recorded per metric name.
+pub fn read_frame_with_kinds(
+    path: &Path,
+    bytes: Vec<u8>,
+) -> Result<(Vec<RawSeries>, KindHints), InputError> {
+    let mut kinds = KindHints::new();
+    let series = read_tidy(path, bytes)?
         .into_iter()
-        .map(|s| RawSeries {
-            labels: s.labels,
-            timestamps_ms: s.timestamps_ms,
-            values: s.values,
+        .map(|s| {
+            if let Some(name) = s.labels.get("__name__") {
+                kinds.entry(name.clone()).or_insert(s.key.kind);
+            }
+            RawSeries {
+                labels: s.labels,
+                timestamps_ms: s.timestamps_ms,
+                values: s.values,
+            }
         })
-        .collect())
+        .collect();
+    Ok((series, kinds))
 }
 
 #[cfg(test)]
