@@ -250,6 +250,13 @@ pub fn quote(value: &str) -> String {
 mod tests {
     use super::*;
 
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     fn sel(text: &str) -> Selector {
         Selector::parse(text).unwrap()
     }
