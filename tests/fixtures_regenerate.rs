@@ -18,16 +18,29 @@ fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
+/// Every file of the scenario directories under `root` (other directories, such as
+/// real captures, are not the generator's), relative to `root`.
 fn files_under(root: &Path) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for dir in fs::read_dir(root).unwrap() {
-        let dir = dir.unwrap().path();
-        if !dir.is_dir() {
-            continue;
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.insert(
+                    path.strip_prefix(root)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                );
+            }
         }
-        for f in fs::read_dir(&dir).unwrap() {
-            let f = f.unwrap().path();
-            out.insert(f.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+    }
+    let mut out = BTreeSet::new();
+    for kind in ScenarioKind::ALL {
+        let dir = root.join(kind.name());
+        if dir.is_dir() {
+            walk(root, &dir, &mut out);
         }
     }
     out
@@ -53,7 +66,7 @@ fn fixtures_regenerate_byte_identically() {
         );
     }
     for kind in ScenarioKind::ALL {
-        assert!(fresh.contains(&format!("{}/truth.json", kind.name())));
+        assert!(fresh.contains(&format!("{}/expected/truth.json", kind.name())));
         assert!(fresh.contains(&format!("{}/app.json", kind.name())));
     }
 }
@@ -506,4 +519,24 @@ fn query_range_output_carries_the_last_sample_into_a_gap_for_the_lookback() {
         }
     }
     assert!(carried > 0);
+}
+
+#[test]
+fn fixture_directories_load_as_input_without_their_truth() {
+    for kind in ScenarioKind::ALL {
+        let dir = fixtures_dir().join(kind.name());
+        let loaded = memgrowth::input::load(&[dir]).unwrap();
+        let generated = generate(kind, &memgrowth::synth::fixture_params(kind));
+        assert_eq!(
+            loaded.series.len(),
+            generated.series.len(),
+            "{}",
+            kind.name()
+        );
+        // app, cadvisor, node (and redis): the truth is not read as input.
+        let exporters = if generated.params.with_redis { 4 } else { 3 };
+        assert_eq!(loaded.source.files.len(), exporters, "{}", kind.name());
+        let samples: usize = generated.series.iter().map(|s| s.len()).sum();
+        assert_eq!(loaded.source.samples, samples, "{}", kind.name());
+    }
 }
