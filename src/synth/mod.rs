@@ -103,7 +103,7 @@ impl ScenarioKind {
                 "The app writes files (pm2 log files) inside its container on a host with plenty of available memory: cgroup cache and usage climb linearly while rss, the heap and RSS stay flat. Reclaimable page cache, not a leak; working set grows only by the active share."
             }
             ScenarioKind::Plateau => {
-                "A fresh process warms an in-memory cache: the old-space floor follows a - b*exp(-t/tau) with tau of 4-16 hours, so memory grows early in the window and then saturates."
+                "A fresh process warms an in-memory cache: the old-space floor follows a - b*exp(-t/tau) with tau between a thirtieth and a tenth of the window, so memory grows early in the window and then saturates."
             }
             ScenarioKind::Stable => {
                 "Nothing grows: the heap shows only its GC sawtooth; some draws include one deploy restart."
