@@ -12,6 +12,8 @@ pub mod lsq;
 pub mod models;
 pub mod prepare;
 pub mod projection;
+#[cfg(test)]
+mod props;
 pub mod reasons;
 pub mod series_report;
 pub mod signals;
