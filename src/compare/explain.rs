@@ -74,17 +74,35 @@ pub fn explain(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> Vec<
         out.extend(native_cause(v, native, ctx));
     }
     if let Some(heap) = v.assessment(Kind::HeapUsed).filter(|a| a.divergent()) {
-        if let (Some(hi), Some(lo)) = (&heap.level_high, &heap.level_low) {
-            out.push(format!(
-                "The V8 heap itself differs between hosts ({}: {}, {}: {}): the hosts get different load or run different code; compare heap snapshots taken on both.",
-                hi.0, format_bytes(hi.1), lo.0, format_bytes(lo.1)
-            ));
-        }
+        out.extend(heap_differs(heap));
     }
     if !kernel_told {
         out.extend(kernels_differ(v, ctx));
     }
     out
+}
+
+/// The heap itself differs: by growth (retention on some hosts only) or by level (load, code).
+fn heap_differs(heap: &KindAssessment) -> Option<String> {
+    if heap.slope_divergent {
+        let (hi, lo) = (heap.slope_high.as_ref()?, heap.slope_low.as_ref()?);
+        return Some(format!(
+            "The V8 heap grows {} on {} against {} on {}: the heap retains memory on {} only; compare heap snapshots taken there hours apart.",
+            format_rate(hi.1),
+            hi.0,
+            format_rate(lo.1),
+            lo.0,
+            hi.0
+        ));
+    }
+    let (hi, lo) = (heap.level_high.as_ref()?, heap.level_low.as_ref()?);
+    Some(format!(
+        "The V8 heap itself differs between hosts ({}: {}, {}: {}): the hosts get different load or run different code; compare heap snapshots taken on both.",
+        hi.0,
+        format_bytes(hi.1),
+        lo.0,
+        format_bytes(lo.1)
+    ))
 }
 
 /// The divergence of one kind, with its attribution.
