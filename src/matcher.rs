@@ -471,13 +471,6 @@ impl Parser<'_> {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
     fn sel(text: &str) -> Selector {
         Selector::parse(text).unwrap()
     }

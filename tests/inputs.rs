@@ -38,7 +38,7 @@ fn series(pairs: &[(&str, &str)], points: &[(i64, f64)]) -> RawSeries {
 /// Loads a malformed file and returns the error text, checking it names the file.
 fn error_of(name: &str) -> (InputError, String) {
     let path = data(name);
-    let e = load(&[path.clone()]).expect_err(name);
+    let e = load(std::slice::from_ref(&path)).expect_err(name);
     let text = e.to_string();
     assert!(text.contains(&path.display().to_string()), "{text}");
     assert_eq!(e.path(), path.as_path());
@@ -297,7 +297,7 @@ fn a_truncated_bundle_file_is_never_taken_for_complete() {
     // The same file given alone is refused by the Parquet reader, with its length.
     let alone = dir.path().join("alone.parquet");
     std::fs::write(&alone, &bytes[..bytes.len() - 10]).unwrap();
-    let e = load(&[alone.clone()]).unwrap_err();
+    let e = load(std::slice::from_ref(&alone)).unwrap_err();
     let text = e.to_string();
     assert!(matches!(e, InputError::Parquet { .. }), "{text}");
     assert!(text.contains(&alone.display().to_string()), "{text}");
