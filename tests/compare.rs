@@ -455,3 +455,18 @@ fn a_heap_leak_on_one_host_is_told_as_retention_there() {
         );
     }
 }
+
+#[test]
+fn kinds_missing_on_a_host_are_named() {
+    let mut targets = seed_case(9);
+    targets[1].series.retain(|s| {
+        s.key.kind.as_str().starts_with("heap")
+            || s.key.kind.as_str() == "external"
+            || s.key.kind.as_str() == "process_rss"
+    });
+    let c = compare(&targets, &[]);
+    assert!(c.divergent_kinds.is_empty(), "{:#?}", c.divergent_kinds);
+    assert!(consistent(&c, "heap_used"));
+    let explanation = text(&c.explanation);
+    assert!(explanation.contains("Missing, so not compared there: cgroup_usage on 10.0.0.7; cgroup_working_set on 10.0.0.7"), "{explanation}");
+}

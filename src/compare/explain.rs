@@ -66,6 +66,7 @@ pub fn explain(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> Vec<
         ));
     }
     out.extend(consistent(v));
+    out.extend(missing(v));
     let mut kernel_told = false;
     if let Some(cache) = cache_story(v) {
         out.extend(cache_cause(v, cache, ctx, &mut kernel_told));
@@ -248,6 +249,30 @@ fn consistent(v: &ServiceView<'_>) -> Option<String> {
         None
     } else {
         Some(format!("Consistent across hosts: {}.", parts.join(", ")))
+    }
+}
+
+/// Kinds that some hosts lack, which the comparison could not use there.
+fn missing(v: &ServiceView<'_>) -> Option<String> {
+    let parts: Vec<String> = ordered(v, |a| a.hosts() < v.hosts.len())
+        .into_iter()
+        .map(|a| {
+            let absent: Vec<&str> = v
+                .hosts
+                .iter()
+                .filter(|h| !a.per_host.contains_key(*h))
+                .map(String::as_str)
+                .collect();
+            format!("{} on {}", a.kind, absent.join(", "))
+        })
+        .collect();
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "Missing, so not compared there: {}.",
+            parts.join("; ")
+        ))
     }
 }
 
