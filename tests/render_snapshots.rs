@@ -45,6 +45,18 @@ fn trimmed(mut report: Report) -> Report {
 }
 
 #[test]
+fn fixture_covers_every_verdict_and_two_hosts() {
+    let report = sample_report();
+    for verdict in Verdict::ALL {
+        assert!(
+            report.targets.iter().any(|t| t.verdict == verdict),
+            "{verdict} missing"
+        );
+    }
+    assert_eq!(report.comparison.hosts.len(), 2);
+}
+
+#[test]
 fn terminal_table_snapshot() {
     insta::assert_snapshot!("terminal", render_terminal(&sample_report(), PLAIN));
 }
