@@ -318,6 +318,15 @@ async fn fetch_series_and_discover_cover_the_subject_only() {
     // Every fetched series classifies into a kind.
     assert!(series.iter().all(|s| catalog.classify(&s.labels).is_some()));
 
+    let queries = memgrowth::prom::plan_queries(&c, &catalog, &subject, start as f64, END as f64)
+        .await
+        .unwrap();
+    let step = memgrowth::prom::choose_step(&c, &queries, start as f64, (END - 15) as f64).await;
+    assert_eq!(
+        step, 30.0,
+        "3 days at a 15 s scrape interval, at most 10,000 points"
+    );
+
     let report = discover(&c, &catalog, &subject, start as f64, (END - 15) as f64)
         .await
         .unwrap();
