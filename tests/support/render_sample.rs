@@ -636,6 +636,7 @@ pub fn sample_report() -> Report {
             mem_total_bytes: Some(8.0 * GIB),
             mem_available_bytes: Some(5.2 * GIB),
             cgroup_version: Some("v2".to_string()),
+            ..HostContext::default()
         },
     );
     host_context.insert(
@@ -646,6 +647,7 @@ pub fn sample_report() -> Report {
             mem_total_bytes: Some(16.0 * GIB),
             mem_available_bytes: Some(12.9 * GIB),
             cgroup_version: Some("v1".to_string()),
+            ..HostContext::default()
         },
     );
     let mut other = BTreeMap::new();
@@ -698,6 +700,7 @@ pub fn sample_report() -> Report {
                 "alert on cgroup_working_set or cgroup_rss, not cgroup_usage, so page cache does not page anyone".to_string(),
                 "take a heap snapshot of otl-api on host-a: its heap floor grows 2.10 MiB/h".to_string(),
             ],
+            ..Comparison::default()
         },
         settings: AnalysisSettingsInfo { alpha: 0.05, min_relative_growth_per_day: 0.02, other },
     }
