@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod prom;
 pub mod render;
 pub mod report;
+pub mod rules;
 pub mod series;
 pub mod subject;
 pub mod synth;

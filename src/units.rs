@@ -59,9 +59,7 @@ pub fn format_bytes(bytes: f64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    if unit == 0 {
-        format!("{sign}{value:.0} {}", units[unit])
-    } else if value >= 100.0 {
+    if unit == 0 || value >= 100.0 {
         format!("{sign}{value:.0} {}", units[unit])
     } else if value >= 10.0 {
         format!("{sign}{value:.1} {}", units[unit])

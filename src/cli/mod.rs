@@ -1,1 +1,99 @@
-//! The command line: arguments, validated settings and one module per command.
+//! The command line: arguments, validated settings, and one module per command.
+//!
+//! Exit codes: 0 success; 1 `--fail-on` matched a target's verdict; 2 usage error;
+//! 3 input, source or output error.
+
+pub mod args;
+mod diagnose;
+pub mod output;
+mod pipeline_io;
+mod rules;
+pub mod settings;
+
+use args::{Cli, Command};
+use clap::CommandFactory;
+use output::{Log, OutputError};
+use std::process::ExitCode;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Success = 0,
+    FailOn = 1,
+    Usage = 2,
+    Source = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit as u8)
+    }
+}
+
+/// A failed command: the exit code and the error chain to print.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn usage(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            exit: Exit::Usage,
+            error: error.into(),
+        }
+    }
+
+    pub fn source(error: impl Into<anyhow::Error>) -> Self {
+        Failure {
+            exit: Exit::Source,
+            error: error.into(),
+        }
+    }
+}
+
+impl From<settings::UsageError> for Failure {
+    fn from(error: settings::UsageError) -> Self {
+        Failure::usage(error)
+    }
+}
+
+impl From<OutputError> for Failure {
+    fn from(error: OutputError) -> Self {
+        Failure::source(error)
+    }
+}
+
+/// Runs a parsed command line and returns its exit code; errors are printed on stderr.
+pub fn run(cli: Cli) -> ExitCode {
+    let log = Log { quiet: cli.quiet };
+    let result = match cli.command {
+        Command::Diagnose(args) => diagnose::run_diagnose(args, cli.color, log),
+        Command::Fit(args) => diagnose::run_fit(args, cli.color, log),
+        Command::Rules(args) => rules::run_rules(args),
+        Command::Completions(args) => {
+            let mut command = Cli::command();
+            let mut buffer = Vec::new();
+            clap_complete::generate(args.shell, &mut command, "memgrowth", &mut buffer);
+            output::print_stdout(&String::from_utf8_lossy(&buffer))
+                .map(|_| Exit::Success)
+                .map_err(Failure::from)
+        }
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(Failure { error, exit: _, .. })
+            if matches!(
+                error.downcast_ref::<OutputError>(),
+                Some(OutputError::BrokenPipe)
+            ) =>
+        {
+            Exit::Success.into()
+        }
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            failure.exit.into()
+        }
+    }
+}

@@ -1,1 +1,293 @@
-//! Offline sources: Prometheus API JSON, Grafana CSV exports and bundles.
+//! Offline sources: Prometheus API JSON, Grafana CSV exports, tidy Parquet frames and
+//! bundles. [`load`] reads any mix of them into raw series; errors name the file and
+//! the place (line and column, JSON path, byte length) and say what to do.
+
+pub mod bundle;
+pub mod grafana_csv;
+pub mod prom_json;
+
+use crate::report::SourceInfo;
+use crate::series::{RawSeries, merge_by_labels};
+use bundle::Manifest;
+use prom_json::PromJsonError;
+use std::path::{Path, PathBuf};
+
+/// Everything read from `--input` paths.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    /// Series merged by label set, samples sorted by time with duplicates dropped.
+    pub series: Vec<RawSeries>,
+    /// What was read, for the report.
+    pub source: SourceInfo,
+    /// The manifest, when the input was a bundle.
+    pub manifest: Option<Manifest>,
+}
+
+/// Why an input could not be read. The CLI exits with code 3 on any of these.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{}: {source}; check that the path exists and is readable", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "{}:{line}:{column}{}: {message}; the file must be a Prometheus API response as saved from /api/v1/query_range or /api/v1/query",
+        path.display(), at_json_path(json_path)
+    )]
+    Json {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// e.g. `data.result[3].values[17]`; empty when unknown.
+        json_path: String,
+        message: String,
+    },
+    #[error(
+        "{}: the saved response is a Prometheus error ({error_type}): {message}; fix the query and save the response again",
+        path.display()
+    )]
+    Api {
+        path: PathBuf,
+        error_type: String,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Shape { path: PathBuf, message: String },
+    #[error(
+        "{}:{line}:{column}: {message}; the file must be a Grafana panel CSV export (\"Series joined by time\")",
+        path.display()
+    )]
+    Csv {
+        path: PathBuf,
+        line: usize,
+        /// 1-based CSV column (cell) number.
+        column: usize,
+        message: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Parquet { path: PathBuf, message: String },
+    #[error("{}: {message}", path.display())]
+    Bundle { path: PathBuf, message: String },
+    #[error(
+        "{}: no input files (*.json, *.csv, *.parquet) or bundle manifest.json in this directory",
+        path.display()
+    )]
+    NoInputs { path: PathBuf },
+    #[error(
+        "{}: unknown input format; give a Prometheus API response (.json), a Grafana CSV export (.csv), a tidy frame (.parquet) or a bundle directory",
+        path.display()
+    )]
+    UnknownFormat { path: PathBuf },
+}
+
+fn at_json_path(path: &str) -> String {
+    if path.is_empty() {
+        String::new()
+    } else {
+        format!(" ({path})")
+    }
+}
+
+impl InputError {
+    /// The file or directory the error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            InputError::Io { path, .. }
+            | InputError::Json { path, .. }
+            | InputError::Api { path, .. }
+            | InputError::Shape { path, .. }
+            | InputError::Csv { path, .. }
+            | InputError::Parquet { path, .. }
+            | InputError::Bundle { path, .. }
+            | InputError::NoInputs { path }
+            | InputError::UnknownFormat { path } => path,
+        }
+    }
+
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
+        InputError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// Wraps a Prometheus JSON error with the file it came from.
+    pub fn from_prom_json(path: &Path, e: PromJsonError) -> Self {
+        let path = path.to_path_buf();
+        match e {
+            PromJsonError::Syntax {
+                line,
+                column,
+                path: json_path,
+                message,
+            } => InputError::Json {
+                path,
+                line,
+                column,
+                json_path,
+                message,
+            },
+            PromJsonError::Api {
+                error_type,
+                message,
+            } => InputError::Api {
+                path,
+                error_type,
+                message,
+            },
+            PromJsonError::Shape(message) => InputError::Shape { path, message },
+            PromJsonError::Io(source) => InputError::Io { path, source },
+        }
+    }
+}
+
+/// What one file or bundle contributed.
+struct Part {
+    series: Vec<RawSeries>,
+    warnings: Vec<String>,
+    manifest: Option<Manifest>,
+}
+
+/// Reads every path: files by extension (`.json`, `.csv`, `.parquet`), directories as a
+/// bundle when they hold `manifest.json`, else every such file in them (sorted, not
+/// recursive). Series with the same labels across files are merged.
+pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
+    let mut series = Vec::new();
+    let mut files = Vec::new();
+    let mut warnings = Vec::new();
+    let mut manifest = None;
+    let mut bundles = 0;
+    for path in paths {
+        if path.is_dir() {
+            if path.join(bundle::MANIFEST).is_file() {
+                let part = bundle::read(path)?;
+                bundles += 1;
+                files.push(path.display().to_string());
+                series.extend(part.0);
+                manifest.get_or_insert(part.1);
+                continue;
+            }
+            let inside = list_dir(path)?;
+            if inside.is_empty() {
+                return Err(InputError::NoInputs { path: path.clone() });
+            }
+            for file in inside {
+                let part = load_file(&file)?;
+                files.push(file.display().to_string());
+                series.extend(part.series);
+                warnings.extend(part.warnings);
+            }
+        } else {
+            let part = load_file(path)?;
+            files.push(path.display().to_string());
+            series.extend(part.series);
+            warnings.extend(part.warnings);
+            if manifest.is_none() {
+                manifest = part.manifest;
+            }
+        }
+    }
+    let series: Vec<RawSeries> = merge_by_labels(series)
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    let source = SourceInfo {
+        kind: if bundles > 0 && bundles == paths.len() {
+            "bundle".into()
+        } else {
+            "files".into()
+        },
+        location: paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+        files,
+        series: series.len(),
+        samples: series.iter().map(RawSeries::len).sum(),
+        warnings,
+    };
+    Ok(Loaded {
+        series,
+        source,
+        manifest,
+    })
+}
+
+/// The input files of a directory that is not a bundle, sorted by name.
+fn list_dir(dir: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| InputError::io(dir, e))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.map_err(|e| InputError::io(dir, e))?.path();
+        let known = matches!(extension(&path).as_str(), "json" | "csv" | "parquet");
+        if known && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+/// Reads one file, choosing the format by extension, else by its first bytes.
+fn load_file(path: &Path) -> Result<Part, InputError> {
+    let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
+    let ext = extension(path);
+    let format = match ext.as_str() {
+        "json" => "json",
+        "csv" => "csv",
+        "parquet" => "parquet",
+        _ if bytes.starts_with(b"PAR1") => "parquet",
+        _ => match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{') => "json",
+            _ => {
+                return Err(InputError::UnknownFormat {
+                    path: path.to_path_buf(),
+                });
+            }
+        },
+    };
+    match format {
+        "json" => {
+            let r = prom_json::parse_response(&bytes)
+                .map_err(|e| InputError::from_prom_json(path, e))?;
+            let mut warnings = r.warnings;
+            warnings.extend(r.infos);
+            Ok(Part {
+                series: r.series,
+                warnings,
+                manifest: None,
+            })
+        }
+        "csv" => {
+            let text = std::str::from_utf8(&bytes).map_err(|e| InputError::Csv {
+                path: path.to_path_buf(),
+                line: line_of(&bytes, e.valid_up_to()),
+                column: 1,
+                message: format!("not UTF-8 text (byte offset {})", e.valid_up_to()),
+            })?;
+            Ok(Part {
+                series: grafana_csv::parse(text, path)?,
+                warnings: Vec::new(),
+                manifest: None,
+            })
+        }
+        _ => Ok(Part {
+            series: bundle::read_frame_bytes(path, bytes)?,
+            warnings: Vec::new(),
+            manifest: None,
+        }),
+    }
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    1 + bytes.iter().take(offset).filter(|b| **b == b'\n').count()
+}

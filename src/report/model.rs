@@ -243,6 +243,45 @@ pub struct Comparison {
     /// Recommendations, each tied to the evidence.
     #[serde(default)]
     pub recommendations: Vec<String>,
+    /// Per divergent kind: between which hosts it diverges, by how much, and the share of
+    /// the difference each component explains.
+    #[serde(default)]
+    pub attributions: Vec<Attribution>,
+    /// The materiality thresholds the comparison used (documented in docs/compare.md).
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, f64>,
+}
+
+/// How the difference of one divergent kind between two hosts splits into its components.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Attribution {
+    pub service: String,
+    pub kind: String,
+    /// "level" when the levels differ materially, "slope" when only the growth does.
+    pub basis: String,
+    /// The host with the higher level (or slope) and the one with the lower.
+    pub high_host: String,
+    pub low_host: String,
+    /// High minus low: bytes for a level basis, bytes per hour for a slope basis.
+    pub difference: f64,
+    /// Components, largest share first; sub-components name their `part_of`.
+    #[serde(default)]
+    pub components: Vec<ComponentShare>,
+}
+
+/// One component of a divergent kind's difference between two hosts.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ComponentShare {
+    /// A kind ("cgroup_cache", "heap_used") or a derived part ("native", "other",
+    /// "inactive_file", "active_file").
+    pub component: String,
+    /// The component this one is a part of, for a breakdown of a breakdown.
+    #[serde(default)]
+    pub part_of: Option<String>,
+    /// High host minus low host, same unit as the attribution's difference.
+    pub difference: f64,
+    /// Difference over the parent's difference; may fall outside 0..1 when components move apart.
+    pub share: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -271,13 +310,23 @@ pub struct HostContext {
     pub mem_total_bytes: Option<f64>,
     pub mem_available_bytes: Option<f64>,
     pub cgroup_version: Option<String>,
+    /// What the cgroup version was inferred from, or why it is unknown.
+    #[serde(default)]
+    pub cgroup_version_evidence: Option<String>,
+    /// Host page cache (node_memory_Cached_bytes), recent level.
+    #[serde(default)]
+    pub cached_bytes: Option<f64>,
+    /// Available over total memory, 0..1: low values mean pressure that reclaims page cache.
+    #[serde(default)]
+    pub mem_available_fraction: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KindAcrossHosts {
     pub service: String,
     pub kind: String,
-    /// Per host: mean level in bytes and slope in bytes per hour.
+    /// Per host: the recent level in bytes (median of the last quarter of the window) and
+    /// the slope (Sen's) in bytes per hour.
     pub per_host: BTreeMap<String, LevelAndSlope>,
     pub max_min_ratio: Option<f64>,
     pub coefficient_of_variation: Option<f64>,

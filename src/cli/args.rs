@@ -1,0 +1,195 @@
+//! Command-line arguments (clap derive). Doc comments here are the `--help` text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// Tell, with evidence, whether a service's memory growth is a leak, a plateau,
+/// reclaimable page cache, native (off-heap) growth or a leak hidden by restarts,
+/// and why the same service looks different on different hosts.
+#[derive(Debug, Parser)]
+#[command(name = "memgrowth", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Print nothing on stderr but errors.
+    #[arg(long, short, global = true, env = "MEMGROWTH_QUIET")]
+    pub quiet: bool,
+
+    /// When to use colour on the terminal (NO_COLOR is honoured by `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "MEMGROWTH_COLOR")]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The main job: read the series, fit models, compare hosts and report verdicts.
+    Diagnose(DiagnoseArgs),
+    /// Fit models and print verdicts, without the cross-host comparison or report files.
+    Fit(FitArgs),
+    /// Emit Prometheus alerting rules that encode the verdict logic (floors, working set,
+    /// materiality, restarts, native growth) for the subject.
+    Rules(RulesArgs),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A verdict table for people (the default on a terminal).
+    Table,
+    /// The report as JSON (the default when stdout is not a terminal).
+    Json,
+    /// The report as Markdown.
+    Markdown,
+}
+
+/// Where the series come from.
+#[derive(Debug, Clone, Args)]
+pub struct SourceArgs {
+    /// Offline input: a Prometheus API JSON file, a Grafana CSV export, a bundle
+    /// directory, or a directory of such files. Repeatable.
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "PATH",
+        env = "MEMGROWTH_INPUT",
+        value_delimiter = ','
+    )]
+    pub input: Vec<PathBuf>,
+}
+
+/// Which service, containers and hosts are diagnosed.
+#[derive(Debug, Clone, Args)]
+pub struct SubjectArgs {
+    /// PromQL label matchers selecting the app's own metrics (prom-client),
+    /// e.g. 'job="otl-api"' or '{job="otl-api",env!="dev"}'.
+    #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_APP")]
+    pub app: Option<String>,
+
+    /// PromQL label matchers selecting cAdvisor's container series, e.g. 'name="otl-api"'.
+    /// Without it, containers whose `name` or `container` label equals the service are used.
+    #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_CONTAINER")]
+    pub container: Option<String>,
+
+    /// Diagnose one service per value of this label (e.g. job, app, service).
+    #[arg(long, value_name = "LABEL", env = "MEMGROWTH_BY")]
+    pub by: Option<String>,
+
+    /// The label that names the host; default: `instance` with the port stripped.
+    #[arg(long, value_name = "LABEL", env = "MEMGROWTH_HOST_LABEL")]
+    pub host_label: Option<String>,
+
+    /// The service name to report; default: the `job` label of the app's series.
+    #[arg(long, value_name = "NAME", env = "MEMGROWTH_SERVICE")]
+    pub service: Option<String>,
+
+    /// prom-client's `prefix` option, prepended to the nodejs_*/process_* metric names.
+    #[arg(long, value_name = "PREFIX", env = "MEMGROWTH_METRIC_PREFIX")]
+    pub metric_prefix: Option<String>,
+}
+
+/// Thresholds and limits of the verdict engine.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    /// The memory limit to project against, e.g. pm2's max_memory_restart: 1.5GiB, 800M.
+    /// Default: the cgroup limit, else the host's memory.
+    #[arg(long, value_name = "BYTES", env = "MEMGROWTH_LIMIT")]
+    pub limit: Option<String>,
+
+    /// Significance level of the trend tests.
+    #[arg(
+        long,
+        value_name = "P",
+        default_value_t = 0.01,
+        env = "MEMGROWTH_ALPHA"
+    )]
+    pub alpha: f64,
+}
+
+/// How results are printed and kept.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format on stdout; default: table on a terminal, json otherwise.
+    #[arg(long, short = 'f', value_enum, env = "MEMGROWTH_FORMAT")]
+    pub format: Option<Format>,
+
+    /// Exit with code 1 when a target's verdict is one of these (comma-separated),
+    /// e.g. leak,restart_masked_leak.
+    #[arg(
+        long,
+        value_name = "VERDICTS",
+        value_delimiter = ',',
+        env = "MEMGROWTH_FAIL_ON"
+    )]
+    pub fail_on: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// Write the report files (report.json, ...) into this directory.
+    #[arg(long, short = 'o', value_name = "DIR", env = "MEMGROWTH_OUT")]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub source: SourceArgs,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// PromQL label matchers of the app's own metrics, e.g. 'job="otl-api"'.
+    #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_APP")]
+    pub app: Option<String>,
+
+    /// PromQL label matchers of cAdvisor's container series, e.g. 'name="otl-api"'.
+    #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_CONTAINER")]
+    pub container: Option<String>,
+
+    /// A fixed limit to project against (pm2's max_memory_restart); default: the cgroup limit.
+    #[arg(long, value_name = "BYTES", env = "MEMGROWTH_LIMIT")]
+    pub limit: Option<String>,
+
+    /// The window trends are measured over (Prometheus duration).
+    #[arg(long, value_name = "DURATION", default_value = "12h")]
+    pub window: String,
+
+    /// Alert when the working set is projected to reach the limit within this duration.
+    #[arg(long, value_name = "DURATION", default_value = "1d")]
+    pub horizon: String,
+
+    /// Growth below this fraction of the level per day does not alert.
+    #[arg(long, value_name = "RATIO", default_value_t = 0.01)]
+    pub min_growth_per_day: f64,
+}

@@ -1,0 +1,173 @@
+//! Validated settings: every argument is checked and converted here, before any I/O.
+
+use super::args::{AnalysisArgs, ColorChoice, Format, OutputArgs, SourceArgs, SubjectArgs};
+use crate::analysis::AnalysisSettings;
+use crate::catalog::Catalog;
+use crate::matcher::Selector;
+use crate::report::SubjectInfo;
+use crate::subject::Subject;
+use crate::units::parse_bytes;
+use crate::verdict::Verdict;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// An argument that is present but unusable; the CLI exits with code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+fn usage(message: impl Into<String>) -> UsageError {
+    UsageError(message.into())
+}
+
+/// Where the series come from.
+#[derive(Debug, Clone)]
+pub enum SourceSettings {
+    Files(Vec<PathBuf>),
+}
+
+impl SourceSettings {
+    pub fn from_args(args: &SourceArgs) -> Result<Self, UsageError> {
+        if args.input.is_empty() {
+            return Err(usage(
+                "no source given: pass --input PATH (a Prometheus JSON file, Grafana CSV, bundle or directory)",
+            ));
+        }
+        Ok(SourceSettings::Files(args.input.clone()))
+    }
+}
+
+/// The subject, parsed: matchers, grouping label, host label, and the catalog to classify with.
+#[derive(Debug, Clone)]
+pub struct SubjectSettings {
+    pub subject: Subject,
+    pub info: SubjectInfo,
+    pub catalog: Catalog,
+}
+
+impl SubjectSettings {
+    pub fn from_args(args: &SubjectArgs) -> Result<Self, UsageError> {
+        let parse = |flag: &str, text: &Option<String>| -> Result<Option<Selector>, UsageError> {
+            text.as_deref()
+                .map(|t| Selector::parse(t).map_err(|e| usage(format!("{flag} {t:?}: {e}"))))
+                .transpose()
+        };
+        let app = parse("--app", &args.app)?;
+        let container = parse("--container", &args.container)?;
+        for (flag, label) in [("--by", &args.by), ("--host-label", &args.host_label)] {
+            if let Some(label) = label {
+                if !is_label_name(label) {
+                    return Err(usage(format!(
+                        "{flag} {label:?} is not a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)"
+                    )));
+                }
+            }
+        }
+        let catalog = match &args.metric_prefix {
+            Some(prefix) => Catalog::with_prefix(prefix),
+            None => Catalog::default(),
+        };
+        let info = SubjectInfo {
+            app: app.as_ref().map(Selector::to_promql),
+            container: container.as_ref().map(Selector::to_promql),
+            by: args.by.clone(),
+            host_label: args
+                .host_label
+                .clone()
+                .unwrap_or_else(|| "instance (port stripped)".to_string()),
+        };
+        let subject = Subject {
+            app,
+            container,
+            by: args.by.clone(),
+            host_label: args.host_label.clone(),
+            service: args.service.clone(),
+        };
+        Ok(SubjectSettings {
+            subject,
+            info,
+            catalog,
+        })
+    }
+}
+
+fn is_label_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+pub fn analysis_settings(args: &AnalysisArgs) -> Result<AnalysisSettings, UsageError> {
+    if !(args.alpha > 0.0 && args.alpha < 0.5) {
+        return Err(usage(format!(
+            "--alpha {} is out of range; use a significance level between 0 and 0.5, e.g. 0.01",
+            args.alpha
+        )));
+    }
+    let limit_bytes = args
+        .limit
+        .as_deref()
+        .map(|text| parse_bytes(text).map_err(|e| usage(format!("--limit: {e}"))))
+        .transpose()?;
+    Ok(AnalysisSettings {
+        alpha: args.alpha,
+        limit_bytes,
+        ..AnalysisSettings::default()
+    })
+}
+
+/// How results are printed.
+#[derive(Debug, Clone)]
+pub struct OutputSettings {
+    pub format: Format,
+    pub fail_on: Vec<Verdict>,
+    pub color: bool,
+    pub width: Option<u16>,
+}
+
+impl OutputSettings {
+    pub fn from_args(args: &OutputArgs, color: ColorChoice) -> Result<Self, UsageError> {
+        let fail_on = args
+            .fail_on
+            .iter()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| {
+                v.parse::<Verdict>()
+                    .map_err(|e| usage(format!("--fail-on: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let terminal = crate::render::TerminalStyle::for_stdout();
+        let stdout_is_terminal = std::io::stdout().is_terminal();
+        let format = args.format.unwrap_or(if stdout_is_terminal {
+            Format::Table
+        } else {
+            Format::Json
+        });
+        let color = match color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal.color,
+        };
+        let width = terminal.width;
+        Ok(OutputSettings {
+            format,
+            fail_on,
+            color,
+            width,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names_follow_prometheus() {
+        assert!(is_label_name("job"));
+        assert!(is_label_name("_x9"));
+        assert!(!is_label_name("9x"));
+        assert!(!is_label_name("a-b"));
+        assert!(!is_label_name(""));
+    }
+}

@@ -1,0 +1,499 @@
+//! The HTTP client for the Prometheus API (`query_range`, `query`, `series`, `labels`):
+//! GET, or a POST form for long queries; gzip; timeouts; TLS verification on unless
+//! `--insecure`; extra CAs; bounded concurrency and retries. Range queries are planned
+//! into chunks, fetched concurrently, split further when the server refuses their size,
+//! and stitched so every sample appears once.
+
+use super::auth::{Auth, TENANT_HEADER};
+use super::config::PromConfig;
+use super::decode::{Decoded, decode_error, decode_names, decode_query, decode_series};
+use super::errors::PromError;
+use super::plan::{Chunk, RangePlan, plan_range};
+use super::retry::{RetryPolicy, parse_retry_after};
+use crate::series::{Labels, RawSeries, merge_by_labels};
+use futures_util::StreamExt;
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
+use reqwest::{Client, Url};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// Counters of what the client did, read by progress displays.
+#[derive(Debug, Default)]
+pub struct ClientStats {
+    pub requests: AtomicU64,
+    pub retries: AtomicU64,
+    pub splits: AtomicU64,
+    /// Milliseconds spent waiting before retries (backoff and Retry-After).
+    pub retry_wait_ms: AtomicU64,
+    pub bytes: AtomicU64,
+    pub samples: AtomicU64,
+}
+
+/// The answer of a range query: stitched series and the server's warnings.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RangeResult {
+    pub series: Vec<RawSeries>,
+    /// Distinct warnings (e.g. Thanos partial responses), in the order first seen.
+    pub warnings: Vec<String>,
+}
+
+/// A client for one Prometheus-compatible server. Cheap to clone.
+#[derive(Clone)]
+pub struct PromClient {
+    http: Client,
+    base: Url,
+    location: String,
+    auth: Auth,
+    headers: HeaderMap,
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+    retry: RetryPolicy,
+    max_points: u64,
+    request_timeout: Duration,
+    post_threshold: usize,
+    stats: Arc<ClientStats>,
+}
+
+impl std::fmt::Debug for PromClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PromClient")
+            .field("location", &self.location)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PromClient {
+    pub fn new(config: &PromConfig) -> Result<Self, PromError> {
+        config.validate()?;
+        let mut builder = Client::builder()
+            .gzip(true)
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(concat!("memgrowth/", env!("CARGO_PKG_VERSION")));
+        if config.insecure {
+            builder = builder.danger_accept_invalid_certs(true);
+        }
+        if let Some(path) = &config.ca_cert {
+            let read_err = |reason: String| PromError::ReadFile {
+                what: "the CA certificate",
+                path: path.display().to_string(),
+                reason,
+            };
+            let pem = std::fs::read(path).map_err(|e| read_err(e.to_string()))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .map_err(|e| read_err(format!("not a PEM certificate bundle: {e}")))?;
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        let http = builder
+            .build()
+            .map_err(|e| PromError::Config(format!("cannot build the HTTP client: {e}")))?;
+        let mut headers = HeaderMap::new();
+        for h in &config.headers {
+            let name = HeaderName::from_bytes(h.name.as_bytes())
+                .map_err(|_| PromError::Config(format!("invalid header name `{}`", h.name)))?;
+            let mut value = HeaderValue::from_str(h.value.expose())
+                .map_err(|_| PromError::Config(format!("invalid value for header `{}`", h.name)))?;
+            value.set_sensitive(true);
+            headers.append(name, value);
+        }
+        if let Some(tenant) = &config.tenant {
+            let value = HeaderValue::from_str(tenant)
+                .map_err(|_| PromError::Config(format!("invalid --tenant `{tenant}`")))?;
+            headers.insert(TENANT_HEADER, value);
+        }
+        Ok(PromClient {
+            http,
+            base: config.url.clone(),
+            location: config.location(),
+            auth: config.auth.clone(),
+            headers,
+            permits: Arc::new(Semaphore::new(config.concurrency)),
+            concurrency: config.concurrency,
+            retry: config.retry.clone(),
+            max_points: config.backend.max_points(),
+            request_timeout: config.request_timeout,
+            post_threshold: config.post_threshold,
+            stats: Arc::new(ClientStats::default()),
+        })
+    }
+
+    /// The server URL without credentials, for reports and manifests.
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    pub fn stats(&self) -> &Arc<ClientStats> {
+        &self.stats
+    }
+
+    /// Requests the client keeps in flight at most.
+    pub fn max_concurrency(&self) -> usize {
+        self.concurrency
+    }
+
+    /// Points per series the backend answers in one query.
+    pub fn max_points(&self) -> u64 {
+        self.max_points
+    }
+
+    /// Plans a range query (aligned, chunked) without running it. Times in Unix seconds.
+    pub fn plan(&self, start: f64, end: f64, step: f64) -> Result<RangePlan, PromError> {
+        Ok(plan_range(
+            seconds_to_ms(start),
+            seconds_to_ms(end),
+            seconds_to_ms(step),
+            self.max_points,
+        )?)
+    }
+
+    /// A range query over any span: planned, chunked, fetched concurrently, retried,
+    /// split when the server refuses a chunk's size, stitched. Times in Unix seconds.
+    pub async fn query_range(
+        &self,
+        promql: &str,
+        start: f64,
+        end: f64,
+        step: f64,
+    ) -> Result<RangeResult, PromError> {
+        let plan = self.plan(start, end, step)?;
+        let step_ms = plan.step_ms;
+        let results: Vec<Result<Decoded, PromError>> = futures_util::stream::iter(plan.chunks)
+            .map(|chunk| self.query_chunk(promql, chunk, step_ms))
+            .buffer_unordered(self.concurrency.max(1) * 2)
+            .collect()
+            .await;
+        let mut series = Vec::new();
+        let mut warnings = Vec::new();
+        for result in results {
+            let decoded = result?;
+            series.extend(decoded.series);
+            add_warnings(&mut warnings, decoded.warnings);
+        }
+        Ok(RangeResult {
+            series: merge_by_labels(series),
+            warnings,
+        })
+    }
+
+    /// One chunk of a range query, split in halves (and so on) while the server refuses
+    /// its size ("exceeded maximum resolution", "too many samples", query timeouts).
+    pub async fn query_chunk(
+        &self,
+        promql: &str,
+        chunk: Chunk,
+        step_ms: i64,
+    ) -> Result<Decoded, PromError> {
+        let mut pending = vec![chunk];
+        let mut out = Decoded {
+            result_type: "matrix".to_string(),
+            ..Decoded::default()
+        };
+        while let Some(part) = pending.pop() {
+            let params = [
+                ("query", promql.to_string()),
+                ("start", ms_to_param(part.start_ms)),
+                ("end", ms_to_param(part.end_ms)),
+                ("step", ms_to_param(step_ms)),
+            ];
+            match self.call("api/v1/query_range", &params, decode_query).await {
+                Ok(decoded) => {
+                    if decoded.result_type != "matrix" {
+                        return Err(PromError::UnexpectedResult {
+                            endpoint: "api/v1/query_range".to_string(),
+                            expected: "matrix",
+                            got: decoded.result_type,
+                        });
+                    }
+                    let samples: usize = decoded.series.iter().map(RawSeries::len).sum();
+                    self.stats
+                        .samples
+                        .fetch_add(samples as u64, Ordering::Relaxed);
+                    out.series.extend(decoded.series);
+                    add_warnings(&mut out.warnings, decoded.warnings);
+                }
+                Err(e) if e.needs_split() => match part.halve(step_ms) {
+                    Some((a, b)) => {
+                        self.stats.splits.fetch_add(1, Ordering::Relaxed);
+                        pending.push(b);
+                        pending.push(a);
+                    }
+                    None => return Err(PromError::CannotSplit { last: Box::new(e) }),
+                },
+                Err(e) => return Err(e),
+            }
+        }
+        out.series = merge_by_labels(out.series);
+        Ok(out)
+    }
+
+    /// An instant query at `time` (Unix seconds), or now when `None`.
+    pub async fn query(&self, promql: &str, time: Option<f64>) -> Result<Decoded, PromError> {
+        let mut params = vec![("query", promql.to_string())];
+        if let Some(t) = time {
+            params.push(("time", ms_to_param(seconds_to_ms(t))));
+        }
+        self.call("api/v1/query", &params, decode_query).await
+    }
+
+    /// Label sets of the series matching any of `matchers` in `[start, end]`.
+    pub async fn series(
+        &self,
+        matchers: &[String],
+        start: f64,
+        end: f64,
+    ) -> Result<Vec<Labels>, PromError> {
+        let mut params: Vec<(&str, String)> =
+            matchers.iter().map(|m| ("match[]", m.clone())).collect();
+        params.push(("start", ms_to_param(seconds_to_ms(start))));
+        params.push(("end", ms_to_param(seconds_to_ms(end))));
+        Ok(self.call("api/v1/series", &params, decode_series).await?.0)
+    }
+
+    /// Label names, optionally only of series matching `matchers`.
+    pub async fn labels(&self, matchers: &[String]) -> Result<Vec<String>, PromError> {
+        let params: Vec<(&str, String)> = matchers.iter().map(|m| ("match[]", m.clone())).collect();
+        Ok(self.call("api/v1/labels", &params, decode_names).await?.0)
+    }
+
+    /// One API call with retries; `decode` turns a 2xx JSON body into the answer.
+    async fn call<T: Send + 'static>(
+        &self,
+        path: &'static str,
+        params: &[(&str, String)],
+        decode: fn(&[u8], &str, u16) -> Result<T, PromError>,
+    ) -> Result<T, PromError> {
+        self.retry
+            .run(
+                || self.attempt(path, params, decode),
+                |_, delay| {
+                    self.stats.retries.fetch_add(1, Ordering::Relaxed);
+                    self.stats
+                        .retry_wait_ms
+                        .fetch_add(delay.as_millis() as u64, Ordering::Relaxed);
+                },
+            )
+            .await
+    }
+
+    async fn attempt<T: Send + 'static>(
+        &self,
+        path: &'static str,
+        params: &[(&str, String)],
+        decode: fn(&[u8], &str, u16) -> Result<T, PromError>,
+    ) -> Result<T, PromError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PromError::Config("the client was shut down".to_string()))?;
+        let url = self.base.join(path).map_err(|e| PromError::InvalidUrl {
+            url: self.location.clone(),
+            reason: e.to_string(),
+        })?;
+        let endpoint = format!("{}/{path}", self.location);
+        let encoded: usize = params.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+        let request = if encoded > self.post_threshold {
+            self.http.post(url).form(params)
+        } else {
+            self.http.get(url).query(params)
+        };
+        let request = match &self.auth {
+            Auth::None => request,
+            Auth::Bearer(token) => request.bearer_auth(token.expose()),
+            Auth::Basic { user, password } => request.basic_auth(user, Some(password.expose())),
+        }
+        .headers(self.headers.clone());
+        self.stats.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&endpoint, e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, chrono::Utc::now()));
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&endpoint, e))?;
+        self.stats
+            .bytes
+            .fetch_add(body.len() as u64, Ordering::Relaxed);
+        let looks_json = content_type.contains("json")
+            || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if !(200..300).contains(&status) {
+            if looks_json {
+                if let Some(PromError::Api {
+                    endpoint,
+                    error_type,
+                    message,
+                    ..
+                }) = decode_error(&body, &endpoint, status)
+                {
+                    return Err(PromError::Api {
+                        endpoint,
+                        status,
+                        retry_after,
+                        error_type,
+                        message,
+                    });
+                }
+            }
+            return Err(PromError::Http {
+                endpoint,
+                status,
+                retry_after,
+                excerpt: excerpt(&body),
+            });
+        }
+        if !looks_json {
+            return Err(PromError::NotJson {
+                endpoint,
+                content_type: if content_type.is_empty() {
+                    "no content type".to_string()
+                } else {
+                    content_type
+                },
+                excerpt: excerpt(&body),
+            });
+        }
+        let answer = if body.len() > 1 << 20 {
+            // Large bodies are decoded off the async workers.
+            let endpoint = endpoint.clone();
+            tokio::task::spawn_blocking(move || decode(&body, &endpoint, status))
+                .await
+                .map_err(|e| PromError::Decode {
+                    endpoint: endpoint_name(path),
+                    reason: e.to_string(),
+                })?
+        } else {
+            decode(&body, &endpoint, status)
+        }?;
+        Ok(answer)
+    }
+
+    fn transport_error(&self, endpoint: &str, error: reqwest::Error) -> PromError {
+        if error.is_timeout() {
+            return PromError::Timeout {
+                endpoint: endpoint.to_string(),
+                after: self.request_timeout,
+            };
+        }
+        // The URL (with the query) is named by `endpoint`; the error chain names the cause.
+        let error = error.without_url();
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(&error);
+        while let Some(cause) = source {
+            reason.push_str(": ");
+            reason.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        PromError::Transport {
+            endpoint: endpoint.to_string(),
+            reason,
+        }
+    }
+}
+
+fn endpoint_name(path: &str) -> String {
+    path.to_string()
+}
+
+/// The first 200 characters of a body, HTML tags and runs of whitespace removed.
+fn excerpt(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&body[..body.len().min(4096)]);
+    let mut out = String::new();
+    let mut in_tag = false;
+    let mut last_space = true;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            _ if in_tag => {}
+            c if c.is_whitespace() => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            }
+            c => {
+                out.push(c);
+                last_space = false;
+            }
+        }
+        if out.chars().count() >= 200 {
+            out.push('…');
+            break;
+        }
+    }
+    let out = out.trim().to_string();
+    if out.is_empty() {
+        "(empty body)".to_string()
+    } else {
+        out
+    }
+}
+
+fn add_warnings(into: &mut Vec<String>, new: Vec<String>) {
+    for w in new {
+        if !into.contains(&w) {
+            into.push(w);
+        }
+    }
+}
+
+/// Unix seconds to milliseconds.
+pub fn seconds_to_ms(seconds: f64) -> i64 {
+    (seconds * 1000.0).round() as i64
+}
+
+/// Milliseconds as the API's decimal seconds (`1700000000.5`).
+fn ms_to_param(ms: i64) -> String {
+    let sign = if ms < 0 { "-" } else { "" };
+    let abs = ms.unsigned_abs();
+    let (secs, frac) = (abs / 1000, abs % 1000);
+    if frac == 0 {
+        format!("{sign}{secs}")
+    } else {
+        format!("{sign}{secs}.{frac:03}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_are_exact_decimal_seconds() {
+        assert_eq!(ms_to_param(1_700_000_000_000), "1700000000");
+        assert_eq!(ms_to_param(1_500), "1.500");
+        assert_eq!(ms_to_param(-1_500), "-1.500");
+        assert_eq!(seconds_to_ms(1.5), 1_500);
+    }
+
+    #[test]
+    fn html_excerpts_are_readable() {
+        let e = excerpt(b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>");
+        assert_eq!(e, "502 Bad Gateway 502 Bad Gateway");
+        assert_eq!(excerpt(b""), "(empty body)");
+    }
+}

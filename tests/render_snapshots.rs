@@ -1,0 +1,205 @@
+//! Snapshot tests of every text format (terminal table, Markdown, HTML, JUnit, JSON),
+//! plus escaping, colour and determinism checks, on a hand-built report.
+
+#[path = "support/render_sample.rs"]
+mod render_sample;
+
+use memgrowth::render::{
+    self, TerminalStyle, charts, render_html, render_json, render_junit, render_markdown,
+    render_table, render_terminal,
+};
+use memgrowth::report::Report;
+use memgrowth::verdict::Verdict;
+use render_sample::sample_report;
+
+const PLAIN: TerminalStyle = TerminalStyle {
+    color: false,
+    width: Some(150),
+};
+
+/// Replaces each inline `<svg ...>...</svg>` with a marker, keeping snapshots readable.
+fn without_svg(html: &str) -> String {
+    let mut out = String::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<svg") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("</svg>").expect("closed svg") + start + "</svg>".len();
+        out.push_str("<svg>[chart]</svg>");
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The report without its sample arrays and curves, so the JSON snapshot stays reviewable.
+fn trimmed(mut report: Report) -> Report {
+    for target in &mut report.targets {
+        for series in &mut target.series {
+            series.samples.truncate(2);
+            for model in &mut series.models {
+                model.curve.truncate(2);
+            }
+        }
+    }
+    report
+}
+
+#[test]
+fn terminal_table_snapshot() {
+    insta::assert_snapshot!("terminal", render_terminal(&sample_report(), PLAIN));
+}
+
+#[test]
+fn narrow_table_fits_its_width() {
+    let table = render_table(
+        &sample_report(),
+        TerminalStyle {
+            color: false,
+            width: Some(100),
+        },
+    );
+    insta::assert_snapshot!("table_100_columns", table);
+    for line in table.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    let terminal = render_terminal(
+        &sample_report(),
+        TerminalStyle {
+            color: false,
+            width: Some(100),
+        },
+    );
+    assert!(terminal.contains("  • heap floor (post-GC minima) grows"));
+    insta::assert_snapshot!("terminal_100_columns", terminal);
+}
+
+#[test]
+fn colour_only_when_asked() {
+    let report = sample_report();
+    let plain = render_terminal(&report, PLAIN);
+    assert!(!plain.contains('\x1b'));
+    let coloured = render_terminal(
+        &report,
+        TerminalStyle {
+            color: true,
+            width: Some(150),
+        },
+    );
+    assert!(coloured.contains("\x1b["));
+}
+
+#[test]
+fn markdown_snapshot() {
+    insta::assert_snapshot!(
+        "markdown",
+        render_markdown(&sample_report(), Some("charts"))
+    );
+}
+
+#[test]
+fn markdown_without_charts_links_no_images() {
+    let md = render_markdown(&sample_report(), None);
+    assert!(!md.contains("!["));
+}
+
+#[test]
+fn html_snapshot() {
+    let report = sample_report();
+    let html = render_html(&report).unwrap();
+    assert_eq!(
+        html.matches("<svg ").count(),
+        charts::plan(&report).len(),
+        "every chart is inlined"
+    );
+    insta::assert_snapshot!("html", without_svg(&html));
+}
+
+#[test]
+fn html_is_self_contained() {
+    let html = render_html(&sample_report()).unwrap();
+    for fetch in ["src=\"http", "href=\"http", "<script", "@import", "url("] {
+        assert!(!html.contains(fetch), "html fetches something: {fetch}");
+    }
+}
+
+#[test]
+fn junit_snapshot() {
+    let xml = render_junit(
+        &sample_report(),
+        &[Verdict::Leak, Verdict::RestartMaskedLeak],
+    );
+    assert_eq!(xml.matches("<failure ").count(), 2);
+    assert_eq!(xml.matches("<testcase ").count(), 7);
+    insta::assert_snapshot!("junit", xml);
+}
+
+#[test]
+fn junit_without_fail_on_passes_everything() {
+    let xml = render_junit(&sample_report(), &[]);
+    assert!(!xml.contains("<failure"));
+    assert!(xml.contains("failures=\"0\""));
+}
+
+#[test]
+fn json_snapshot_and_round_trip() {
+    let report = sample_report();
+    let json = render_json(&report).unwrap();
+    let back: Report = serde_json::from_str(&json).unwrap();
+    assert_eq!(back.targets.len(), report.targets.len());
+    for (a, b) in back.targets.iter().zip(&report.targets) {
+        assert_eq!(
+            (&a.service, &a.host, a.verdict),
+            (&b.service, &b.host, b.verdict)
+        );
+        assert_eq!(a.series.len(), b.series.len());
+        for (x, y) in a.series.iter().zip(&b.series) {
+            assert_eq!(x.samples.len(), y.samples.len());
+            let close = x.samples.iter().zip(&y.samples).all(|(p, q)| {
+                (p[0] - q[0]).abs() <= 1e-9 * q[0].abs() && (p[1] - q[1]).abs() <= 1e-9 * q[1].abs()
+            });
+            assert!(close, "samples of {} read back", x.kind);
+        }
+    }
+    insta::assert_snapshot!("json", render_json(&trimmed(report)).unwrap());
+}
+
+#[test]
+fn hostile_labels_are_escaped() {
+    let mut report = sample_report();
+    report.targets[0].host = "<script>alert(1)</script>".to_string();
+    report.targets[0].service = "a|b & \"c\"".to_string();
+    report.targets[0].reasons[0] = "<img src=x onerror=alert(1)>".to_string();
+    let html = render_html(&report).unwrap();
+    assert!(!html.contains("<script>alert"));
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = render_markdown(&report, Some("charts"));
+    assert!(!md.contains("<script>") && !md.contains("<img"));
+    assert!(md.contains("a\\|b &amp; \"c\""));
+    let xml = render_junit(&report, &[Verdict::Leak]);
+    assert!(!xml.contains("<script>"));
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    let report = sample_report();
+    assert_eq!(render_html(&report).unwrap(), render_html(&report).unwrap());
+    assert_eq!(
+        render_markdown(&report, Some("charts")),
+        render_markdown(&report, Some("charts"))
+    );
+    let one = tempfile::tempdir().unwrap();
+    let two = tempfile::tempdir().unwrap();
+    let a = render::write_report_dir(&report, one.path(), &[Verdict::Leak]).unwrap();
+    let b = render::write_report_dir(&report, two.path(), &[Verdict::Leak]).unwrap();
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.strip_prefix(one.path()), y.strip_prefix(two.path()));
+        assert_eq!(
+            std::fs::read(x).unwrap(),
+            std::fs::read(y).unwrap(),
+            "{}",
+            x.display()
+        );
+    }
+}

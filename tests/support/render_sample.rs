@@ -1,0 +1,707 @@
+//! A realistic report built by hand for the renderer tests: seven targets (every verdict),
+//! two hosts, a cross-host comparison, restarts, a plateau, projections to a limit and a
+//! label with markup in it. Values come from closed-form curves with deterministic
+//! jitter, so the fixture is identical on every run.
+
+#![allow(dead_code)]
+
+use memgrowth::report::*;
+use memgrowth::verdict::Verdict;
+use std::collections::BTreeMap;
+
+pub const MIB: f64 = 1024.0 * 1024.0;
+pub const GIB: f64 = 1024.0 * MIB;
+/// 2026-11-01T00:00:00Z.
+pub const START: f64 = 1_793_491_200.0;
+pub const HOUR: f64 = 3600.0;
+pub const DAYS: f64 = 7.0;
+const STEP: f64 = 1800.0;
+
+/// Deterministic jitter in [-1, 1].
+fn jitter(i: usize, salt: f64) -> f64 {
+    let x = ((i as f64 + salt) * 12.9898).sin() * 43_758.545_3;
+    (x - x.floor()) * 2.0 - 1.0
+}
+
+fn times() -> impl Iterator<Item = (usize, f64)> {
+    let n = (DAYS * 24.0 * HOUR / STEP) as usize;
+    (0..=n).map(|i| (i, START + i as f64 * STEP))
+}
+
+fn sampled(f: impl Fn(usize, f64) -> f64) -> Vec<[f64; 2]> {
+    times()
+        .map(|(i, t)| [t, f(i, (t - START) / HOUR)])
+        .collect()
+}
+
+fn curve(from: f64, to: f64, f: impl Fn(f64) -> f64) -> Vec<[f64; 2]> {
+    let steps = 60;
+    (0..=steps)
+        .map(|k| {
+            let t = from + (to - from) * k as f64 / steps as f64;
+            [t, f((t - START) / HOUR)]
+        })
+        .collect()
+}
+
+fn summary(samples: &[[f64; 2]]) -> SeriesSummary {
+    let values: Vec<f64> = samples.iter().map(|s| s[1]).collect();
+    SeriesSummary {
+        first: values.first().copied().unwrap_or(0.0),
+        last: values.last().copied().unwrap_or(0.0),
+        min: values.iter().copied().fold(f64::INFINITY, f64::min),
+        max: values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        mean: values.iter().sum::<f64>() / values.len().max(1) as f64,
+        start: samples.first().map_or(START, |s| s[0]),
+        end: samples.last().map_or(START, |s| s[0]),
+    }
+}
+
+fn model(
+    name: &str,
+    formula: &str,
+    params: &[(&str, f64)],
+    delta: f64,
+    weight: f64,
+    curve: Vec<[f64; 2]>,
+) -> ModelFit {
+    ModelFit {
+        name: name.to_string(),
+        formula: formula.to_string(),
+        params: params.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+        rss: 1.0e12 * (1.0 + delta),
+        aicc: 5000.0 + delta,
+        bic: 5010.0 + delta,
+        delta_aicc: delta,
+        weight,
+        curve,
+    }
+}
+
+fn trend(slope: f64, p: f64) -> Trend {
+    Trend {
+        method: "mann_kendall_hamed_rao".to_string(),
+        z: if p < 0.05 { 6.2 } else { 0.4 },
+        p_value: p,
+        slope_per_hour: slope,
+        ci95: [
+            slope - slope.abs() * 0.12 - 1000.0,
+            slope + slope.abs() * 0.12 + 1000.0,
+        ],
+        n: 337,
+        n_effective: 61.5,
+        significant: p < 0.05,
+    }
+}
+
+fn series(
+    kind: &str,
+    view: &str,
+    samples: Vec<[f64; 2]>,
+    models: Vec<ModelFit>,
+    selected: Option<&str>,
+    trend: Option<Trend>,
+) -> SeriesReport {
+    SeriesReport {
+        kind: kind.to_string(),
+        space: None,
+        view: view.to_string(),
+        points: samples.len(),
+        summary: summary(&samples),
+        selected_model: selected.map(str::to_string),
+        trend,
+        segments: vec![SegmentInfo {
+            start: START,
+            end: START + DAYS * 24.0 * HOUR,
+            points: samples.len(),
+            slope_per_hour: None,
+        }],
+        models,
+        samples,
+    }
+}
+
+fn plain(kind: &str, samples: Vec<[f64; 2]>) -> SeriesReport {
+    series(kind, "raw", samples, Vec::new(), None, None)
+}
+
+fn target(
+    service: &str,
+    host: &str,
+    verdict: Verdict,
+    confidence: f64,
+    reasons: &[&str],
+) -> TargetReport {
+    TargetReport {
+        service: service.to_string(),
+        host: host.to_string(),
+        verdict,
+        confidence,
+        reasons: reasons.iter().map(|r| r.to_string()).collect(),
+        growth: None,
+        limit_bytes: Some(GIB),
+        limit_source: Some("cgroup_limit".to_string()),
+        time_to_limit_hours: None,
+        plateau: None,
+        restarts: 0,
+        restart_times: Vec::new(),
+        missing_kinds: Vec::new(),
+        series: Vec::new(),
+    }
+}
+
+const END: f64 = START + DAYS * 24.0 * HOUR;
+
+/// A garbage-collected heap: a sawtooth above a floor.
+fn heap(floor: impl Fn(f64) -> f64, salt: f64) -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
+    let raw = sampled(|i, h| floor(h) + 40.0 * MIB * (0.5 + 0.5 * jitter(i, salt)));
+    let low = sampled(|i, h| floor(h) + 2.0 * MIB * jitter(i, salt + 7.0));
+    (raw, low)
+}
+
+fn api_host_a() -> TargetReport {
+    let mut t = target(
+        "otl-api",
+        "host-a",
+        Verdict::Leak,
+        0.94,
+        &[
+            "heap floor (post-GC minima) grows 2.10 MiB/h [1.85, 2.36], p < 0.001 over 7.0 d",
+            "linear fits best (Akaike weight 0.91); the saturating model is 14.2 AICc worse",
+            "at this rate the 1.00 GiB cgroup limit is reached in 7.4 d",
+        ],
+    );
+    let floor = |h: f64| 300.0 * MIB + 2.1 * MIB * h;
+    let (raw, low) = heap(floor, 1.0);
+    let to = END + 177.0 * HOUR;
+    let models = vec![
+        model(
+            "linear",
+            "y = a + b*t",
+            &[("a", 300.0 * MIB), ("b", 2.1 * MIB)],
+            0.0,
+            0.91,
+            curve(START, to, floor),
+        ),
+        model(
+            "saturating_exponential",
+            "y = c - (c - a)*exp(-t/tau)",
+            &[("a", 290.0 * MIB), ("c", 900.0 * MIB), ("tau", 300.0)],
+            14.2,
+            0.07,
+            curve(START, to, |h| {
+                900.0 * MIB - 610.0 * MIB * (-h / 300.0).exp()
+            }),
+        ),
+        model(
+            "logarithmic",
+            "y = a + b*ln(1 + t)",
+            &[("a", 250.0 * MIB), ("b", 55.0 * MIB)],
+            21.9,
+            0.02,
+            curve(START, to, |h| 250.0 * MIB + 55.0 * MIB * (1.0 + h).ln()),
+        ),
+    ];
+    t.growth = Some(Growth {
+        kind: "heap_used".to_string(),
+        bytes_per_hour: 2.1 * MIB,
+        ci95: [1.85 * MIB, 2.36 * MIB],
+    });
+    t.time_to_limit_hours = Some(177.0);
+    t.series = vec![
+        series(
+            "heap_used",
+            "raw",
+            raw,
+            Vec::new(),
+            None,
+            Some(trend(2.0 * MIB, 0.0004)),
+        ),
+        series(
+            "heap_used",
+            "floor",
+            low,
+            models,
+            Some("linear"),
+            Some(trend(2.1 * MIB, 0.0001)),
+        ),
+        plain(
+            "cgroup_usage",
+            sampled(|i, h| 520.0 * MIB + 2.2 * MIB * h + 6.0 * MIB * jitter(i, 3.0)),
+        ),
+        plain(
+            "cgroup_rss",
+            sampled(|i, h| 440.0 * MIB + 2.15 * MIB * h + 5.0 * MIB * jitter(i, 4.0)),
+        ),
+        plain(
+            "cgroup_cache",
+            sampled(|i, _| 80.0 * MIB + 3.0 * MIB * jitter(i, 5.0)),
+        ),
+    ];
+    t
+}
+
+fn api_host_b() -> TargetReport {
+    let mut t = target(
+        "otl-api",
+        "host-b",
+        Verdict::CacheGrowth,
+        0.88,
+        &[
+            "cgroup_cache grows 3.40 MiB/h while the heap floor is flat (p = 0.62)",
+            "page cache is reclaimable & counts toward usage < limit: no OOM risk from it",
+        ],
+    );
+    let cache = |h: f64| 120.0 * MIB + 3.4 * MIB * h;
+    let models = vec![
+        model(
+            "linear",
+            "y = a + b*t",
+            &[("a", 120.0 * MIB), ("b", 3.4 * MIB)],
+            0.0,
+            0.84,
+            curve(START, END, cache),
+        ),
+        model(
+            "logarithmic",
+            "y = a + b*ln(1 + t)",
+            &[("a", 60.0 * MIB), ("b", 110.0 * MIB)],
+            3.4,
+            0.16,
+            curve(START, END, |h| 60.0 * MIB + 110.0 * MIB * (1.0 + h).ln()),
+        ),
+    ];
+    let (raw, low) = heap(|_| 310.0 * MIB, 11.0);
+    t.growth = Some(Growth {
+        kind: "cgroup_cache".to_string(),
+        bytes_per_hour: 3.4 * MIB,
+        ci95: [3.1 * MIB, 3.7 * MIB],
+    });
+    t.series = vec![
+        plain(
+            "cgroup_usage",
+            sampled(|i, h| 560.0 * MIB + 3.4 * MIB * h + 6.0 * MIB * jitter(i, 12.0)),
+        ),
+        plain(
+            "cgroup_rss",
+            sampled(|i, _| 440.0 * MIB + 5.0 * MIB * jitter(i, 13.0)),
+        ),
+        series(
+            "cgroup_cache",
+            "raw",
+            sampled(|i, h| cache(h) + 4.0 * MIB * jitter(i, 14.0)),
+            models,
+            Some("linear"),
+            Some(trend(3.4 * MIB, 0.0001)),
+        ),
+        series(
+            "heap_used",
+            "raw",
+            raw,
+            Vec::new(),
+            None,
+            Some(trend(0.01 * MIB, 0.62)),
+        ),
+        series(
+            "heap_used",
+            "floor",
+            low,
+            Vec::new(),
+            None,
+            Some(trend(0.0, 0.71)),
+        ),
+    ];
+    t
+}
+
+fn cron_host_a() -> TargetReport {
+    let mut t = target(
+        "otl-cron",
+        "host-a",
+        Verdict::InsufficientData,
+        0.0,
+        &["only 9 samples over 4.0 h; at least 48 over 12 h are needed"],
+    );
+    t.limit_bytes = None;
+    t.limit_source = None;
+    t.missing_kinds = vec!["cgroup_rss".to_string(), "cgroup_cache".to_string()];
+    let samples: Vec<[f64; 2]> = (0..9)
+        .map(|i| {
+            [
+                END - (8 - i) as f64 * STEP,
+                90.0 * MIB + 3.0 * MIB * jitter(i, 20.0),
+            ]
+        })
+        .collect();
+    t.series = vec![plain("heap_used", samples)];
+    t
+}
+
+fn scheduler_host_b() -> TargetReport {
+    let mut t = target(
+        "otl-scheduler",
+        "host-b",
+        Verdict::NativeGrowth,
+        0.81,
+        &[
+            "process_rss grows 1.20 MiB/h while heap_used is flat (Sen 0.02 MiB/h, p = 0.44)",
+            "external (Buffers) grows 1.05 MiB/h and explains 88% of the rss growth",
+        ],
+    );
+    t.limit_bytes = Some(2.0 * GIB);
+    let rss = |h: f64| 380.0 * MIB + 1.2 * MIB * h;
+    let models = vec![
+        model(
+            "linear",
+            "y = a + b*t",
+            &[("a", 380.0 * MIB), ("b", 1.2 * MIB)],
+            0.0,
+            0.77,
+            curve(START, END, rss),
+        ),
+        model(
+            "piecewise_linear",
+            "y = a + b*t + c*max(0, t - k)",
+            &[
+                ("a", 382.0 * MIB),
+                ("b", 1.1 * MIB),
+                ("c", 0.2 * MIB),
+                ("k", 80.0),
+            ],
+            2.4,
+            0.23,
+            curve(START, END, |h| {
+                382.0 * MIB + 1.1 * MIB * h + 0.2 * MIB * (h - 80.0).max(0.0)
+            }),
+        ),
+    ];
+    t.growth = Some(Growth {
+        kind: "process_rss".to_string(),
+        bytes_per_hour: 1.2 * MIB,
+        ci95: [0.98 * MIB, 1.41 * MIB],
+    });
+    t.time_to_limit_hours = Some(1390.0);
+    t.series = vec![
+        series(
+            "process_rss",
+            "raw",
+            sampled(|i, h| rss(h) + 5.0 * MIB * jitter(i, 30.0)),
+            models,
+            Some("linear"),
+            Some(trend(1.2 * MIB, 0.0002)),
+        ),
+        plain(
+            "external",
+            sampled(|i, h| 40.0 * MIB + 1.05 * MIB * h + 2.0 * MIB * jitter(i, 31.0)),
+        ),
+        series(
+            "heap_used",
+            "raw",
+            sampled(|i, _| 150.0 * MIB + 20.0 * MIB * jitter(i, 32.0)),
+            Vec::new(),
+            None,
+            Some(trend(0.02 * MIB, 0.44)),
+        ),
+    ];
+    t
+}
+
+fn worker_host_a() -> TargetReport {
+    let mut t = target(
+        "otl-worker",
+        "host-a",
+        Verdict::RestartMaskedLeak,
+        0.86,
+        &[
+            "3 restarts in 7.0 d; within each segment the heap floor grows 4.80 MiB/h (all 4 segments, p < 0.01)",
+            "each restart happens near 700 MiB: pm2 max_memory_restart hides the leak",
+        ],
+    );
+    let restarts = [38.0, 79.0, 121.0];
+    let since = |h: f64| {
+        let last = restarts
+            .iter()
+            .copied()
+            .filter(|r| *r <= h)
+            .fold(0.0, f64::max);
+        h - last
+    };
+    let floor = move |h: f64| 200.0 * MIB + 4.8 * MIB * since(h);
+    let (raw, low) = heap(floor, 40.0);
+    let models = vec![
+        model(
+            "piecewise_linear",
+            "y = a_s + b*(t - t_s) per segment",
+            &[("b", 4.8 * MIB)],
+            0.0,
+            0.97,
+            curve(START, END, floor),
+        ),
+        model(
+            "linear",
+            "y = a + b*t",
+            &[("a", 290.0 * MIB), ("b", 0.1 * MIB)],
+            48.0,
+            0.03,
+            curve(START, END, |h| 290.0 * MIB + 0.1 * MIB * h),
+        ),
+    ];
+    t.growth = Some(Growth {
+        kind: "heap_used".to_string(),
+        bytes_per_hour: 4.8 * MIB,
+        ci95: [4.3 * MIB, 5.2 * MIB],
+    });
+    t.restarts = restarts.len();
+    t.restart_times = restarts
+        .iter()
+        .map(|h| memgrowth::units::rfc3339(START + h * HOUR))
+        .collect();
+    t.time_to_limit_hours = Some(137.0);
+    t.series = vec![
+        series(
+            "heap_used",
+            "raw",
+            raw,
+            Vec::new(),
+            None,
+            Some(trend(0.1 * MIB, 0.31)),
+        ),
+        series(
+            "heap_used",
+            "floor",
+            low,
+            models,
+            Some("piecewise_linear"),
+            Some(trend(0.1 * MIB, 0.29)),
+        ),
+    ];
+    t
+}
+
+fn worker_host_b() -> TargetReport {
+    let mut t = target(
+        "otl-worker",
+        "host-b",
+        Verdict::Plateau,
+        0.79,
+        &[
+            "the saturating model fits best (weight 0.88) with an asymptote of 612 MiB",
+            "growth in the last day is 0.21 MiB/h, below the materiality threshold",
+        ],
+    );
+    let level = |h: f64| 612.0 * MIB - 400.0 * MIB * (-h / 30.0).exp();
+    let to = END + 48.0 * HOUR;
+    let models = vec![
+        model(
+            "saturating_exponential",
+            "y = c - (c - a)*exp(-t/tau)",
+            &[("a", 212.0 * MIB), ("c", 612.0 * MIB), ("tau", 30.0)],
+            0.0,
+            0.88,
+            curve(START, to, level),
+        ),
+        model(
+            "logarithmic",
+            "y = a + b*ln(1 + t)",
+            &[("a", 150.0 * MIB), ("b", 90.0 * MIB)],
+            4.3,
+            0.10,
+            curve(START, to, |h| 150.0 * MIB + 90.0 * MIB * (1.0 + h).ln()),
+        ),
+        model(
+            "linear",
+            "y = a + b*t",
+            &[("a", 420.0 * MIB), ("b", 1.2 * MIB)],
+            9.9,
+            0.02,
+            curve(START, to, |h| 420.0 * MIB + 1.2 * MIB * h),
+        ),
+    ];
+    let (raw, low) = heap(level, 50.0);
+    t.growth = Some(Growth {
+        kind: "heap_used".to_string(),
+        bytes_per_hour: 0.21 * MIB,
+        ci95: [0.05 * MIB, 0.4 * MIB],
+    });
+    t.plateau = Some(PlateauInfo {
+        asymptote_bytes: 612.0 * MIB,
+        headroom_bytes: Some(412.0 * MIB),
+    });
+    t.series = vec![
+        series(
+            "heap_used",
+            "raw",
+            raw,
+            Vec::new(),
+            None,
+            Some(trend(0.5 * MIB, 0.01)),
+        ),
+        series(
+            "heap_used",
+            "floor",
+            low,
+            models,
+            Some("saturating_exponential"),
+            Some(trend(0.21 * MIB, 0.03)),
+        ),
+        plain(
+            "cgroup_rss",
+            sampled(|i, h| level(h) + 120.0 * MIB + 4.0 * MIB * jitter(i, 51.0)),
+        ),
+        plain(
+            "cgroup_cache",
+            sampled(|i, _| 60.0 * MIB + 2.0 * MIB * jitter(i, 52.0)),
+        ),
+    ];
+    t
+}
+
+fn redis_host_a() -> TargetReport {
+    let mut t = target(
+        "redis",
+        "host-a",
+        Verdict::Stable,
+        0.9,
+        &["redis_used has no significant trend (p = 0.48); Sen slope -0.01 MiB/h"],
+    );
+    t.limit_bytes = Some(512.0 * MIB);
+    t.limit_source = Some("redis_max".to_string());
+    let level = |_h: f64| 180.0 * MIB;
+    let models = vec![model(
+        "linear",
+        "y = a + b*t",
+        &[("a", 180.0 * MIB), ("b", 0.0)],
+        0.0,
+        0.6,
+        curve(START, END, level),
+    )];
+    t.series = vec![series(
+        "redis_used",
+        "raw",
+        sampled(|i, h| level(h) + 8.0 * MIB * jitter(i, 60.0)),
+        models,
+        Some("linear"),
+        Some(trend(-0.01 * MIB, 0.48)),
+    )];
+    t
+}
+
+/// The sample report.
+pub fn sample_report() -> Report {
+    let targets = vec![
+        api_host_a(),
+        api_host_b(),
+        cron_host_a(),
+        scheduler_host_b(),
+        worker_host_a(),
+        worker_host_b(),
+        redis_host_a(),
+    ];
+    let mut per_host = BTreeMap::new();
+    per_host.insert(
+        "host-a".to_string(),
+        LevelAndSlope {
+            level: 80.0 * MIB,
+            slope_per_hour: Some(0.0),
+        },
+    );
+    per_host.insert(
+        "host-b".to_string(),
+        LevelAndSlope {
+            level: 410.0 * MIB,
+            slope_per_hour: Some(3.4 * MIB),
+        },
+    );
+    let mut heap = BTreeMap::new();
+    heap.insert(
+        "host-a".to_string(),
+        LevelAndSlope {
+            level: 480.0 * MIB,
+            slope_per_hour: Some(2.1 * MIB),
+        },
+    );
+    heap.insert(
+        "host-b".to_string(),
+        LevelAndSlope {
+            level: 310.0 * MIB,
+            slope_per_hour: None,
+        },
+    );
+    let mut host_context = BTreeMap::new();
+    host_context.insert(
+        "host-a".to_string(),
+        HostContext {
+            kernel: Some("6.1.0-27-amd64".to_string()),
+            cpus: Some(4.0),
+            mem_total_bytes: Some(8.0 * GIB),
+            mem_available_bytes: Some(5.2 * GIB),
+            cgroup_version: Some("v2".to_string()),
+            ..HostContext::default()
+        },
+    );
+    host_context.insert(
+        "host-b".to_string(),
+        HostContext {
+            kernel: Some("5.15.0-91-generic".to_string()),
+            cpus: Some(8.0),
+            mem_total_bytes: Some(16.0 * GIB),
+            mem_available_bytes: Some(12.9 * GIB),
+            cgroup_version: Some("v1".to_string()),
+            ..HostContext::default()
+        },
+    );
+    let mut other = BTreeMap::new();
+    other.insert("min_points".to_string(), 48.0);
+    other.insert("min_span_hours".to_string(), 12.0);
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo { name: "memgrowth".to_string(), version: "0.1.0".to_string() },
+        window: Window {
+            start: memgrowth::units::rfc3339(START),
+            end: memgrowth::units::rfc3339(END),
+            step_seconds: 60.0,
+        },
+        source: SourceInfo {
+            kind: "prometheus".to_string(),
+            location: "http://127.0.0.1:9090".to_string(),
+            files: Vec::new(),
+            series: 31,
+            samples: 312_480,
+            warnings: vec!["partial response from store <thanos-store-1> & retried".to_string()],
+        },
+        subject: SubjectInfo {
+            app: Some("{job=\"otl\"}".to_string()),
+            container: Some("{name=~\"otl-.*\"}".to_string()),
+            by: Some("service".to_string()),
+            host_label: "instance".to_string(),
+        },
+        verdict: Verdict::Leak,
+        targets,
+        comparison: Comparison {
+            hosts: vec!["host-a".to_string(), "host-b".to_string()],
+            divergent_kinds: vec![DivergentKind {
+                service: "otl-api".to_string(),
+                kind: "cgroup_usage".to_string(),
+                ratio: 1.31,
+                explained_by: Some("cgroup_cache".to_string()),
+                share: Some(0.86),
+            }],
+            consistent_kinds: vec![ConsistentKind { service: "otl-api".to_string(), kind: "heap_used".to_string(), ratio: 1.04 }],
+            host_context,
+            kinds: vec![
+                KindAcrossHosts { service: "otl-api".to_string(), kind: "cgroup_cache".to_string(), per_host, max_min_ratio: Some(5.13), coefficient_of_variation: Some(0.94) },
+                KindAcrossHosts { service: "otl-api".to_string(), kind: "heap_used".to_string(), per_host: heap, max_min_ratio: Some(1.55), coefficient_of_variation: Some(0.3) },
+            ],
+            explanation: vec![
+                "otl-api's container memory is 1.31× higher on host-b; cgroup_cache explains 86% of the difference".to_string(),
+                "the Node.js heap is similar on both hosts (ratio 1.04): the application behaves the same".to_string(),
+            ],
+            recommendations: vec![
+                "alert on cgroup_working_set or cgroup_rss, not cgroup_usage, so page cache does not page anyone".to_string(),
+                "take a heap snapshot of otl-api on host-a: its heap floor grows 2.10 MiB/h".to_string(),
+            ],
+            ..Comparison::default()
+        },
+        settings: AnalysisSettingsInfo { alpha: 0.05, min_relative_growth_per_day: 0.02, other },
+    }
+}
