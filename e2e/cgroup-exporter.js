@@ -4,7 +4,7 @@
 //
 //   node cgroup-exporter.js --listen 127.0.0.2:9180 --image memgrowth-e2e-app \
 //       --cgroup heap-leak=/sys/fs/cgroup/memory/.../heap-leak [--cgroup name=dir ...] \
-//       [--id-root /sys/fs/cgroup/memory/.../host-a]
+//       [--id-root /sys/fs/cgroup/memory/.../host-a] [--id-prefix /memgrowth-e2e]
 //
 // cgroup v1 (memory.usage_in_bytes, memory.stat total_*) and v2 (memory.current,
 // memory.stat anon/file) are both read, the way cAdvisor derives its figures:
@@ -18,8 +18,8 @@
 //   container_memory_max_usage_bytes    v1 memory.max_usage_in_bytes, v2 memory.peak
 //   container_spec_memory_limit_bytes   the limit; 0 when unlimited
 //   container_oom_events_total          oom_kill from memory.oom_control / memory.events
-// Labels: name (the container name), id (the cgroup path below --id-root, as cAdvisor
-// names a container by its cgroup path), image.
+// Labels: name (the container name), id (--id-prefix plus the cgroup path below
+// --id-root, as cAdvisor names a container by its cgroup path), image.
 // No dependencies: Node's standard library only.
 'use strict';
 
@@ -28,7 +28,7 @@ const fs = require('fs');
 const path = require('path');
 
 function parseArgs(argv) {
-  const args = { listen: '127.0.0.1:9180', image: 'memgrowth-e2e-app', idRoot: '', cgroups: [] };
+  const args = { listen: '127.0.0.1:9180', image: 'memgrowth-e2e-app', idRoot: '', idPrefix: '', cgroups: [] };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i];
     const value = argv[i + 1];
@@ -36,11 +36,12 @@ function parseArgs(argv) {
     if (key === '--listen') args.listen = value;
     else if (key === '--image') args.image = value;
     else if (key === '--id-root') args.idRoot = value;
+    else if (key === '--id-prefix') args.idPrefix = value.replace(/\/+$/, '');
     else if (key === '--cgroup') {
       const at = value.indexOf('=');
       if (at < 1) throw new Error(`--cgroup wants NAME=DIR, got '${value}'`);
       args.cgroups.push({ name: value.slice(0, at), dir: value.slice(at + 1) });
-    } else throw new Error(`unknown argument ${key}; expected --listen, --image, --id-root, --cgroup NAME=DIR`);
+    } else throw new Error(`unknown argument ${key}; expected --listen, --image, --id-root, --id-prefix, --cgroup NAME=DIR`);
   }
   if (args.cgroups.length === 0) throw new Error('give at least one --cgroup NAME=DIR');
   return args;
@@ -136,7 +137,7 @@ function render(args) {
   for (const cg of args.cgroups) {
     const s = sample(cg.dir);
     if (s === null) continue;
-    const id = args.idRoot ? '/' + path.relative(args.idRoot, cg.dir) : cg.dir;
+    const id = args.idPrefix + (args.idRoot ? '/' + path.relative(args.idRoot, cg.dir) : cg.dir);
     const labels = `id="${escapeLabel(id)}",image="${escapeLabel(args.image)}",name="${escapeLabel(cg.name)}"`;
     rows.push({ labels, s });
   }

@@ -13,9 +13,9 @@
 #
 # Usage: e2e/run.sh [--duration SECONDS] [--warmup SECONDS] [--memgrowth BIN]
 #                   [--save-fixtures] [--keep] [--require-cgroups]
-#   --duration S       length of the diagnosed window (default 240)
+#   --duration S       length of the diagnosed window (default 210)
 #   --warmup S         time the apps run before their workload starts; excluded from the
-#                      window (default 60)
+#                      window (default 120)
 #   --memgrowth BIN    the binary to test (default: $MEMGROWTH_BIN, else built with
 #                      `cargo build --release`)
 #   --save-fixtures    also write the captured data to fixtures/real/<workload>/
@@ -27,8 +27,8 @@
 # Exit status: 0 every verdict as expected, 1 a verdict differs, 2 usage, 3 set-up failed.
 set -euo pipefail
 
-DURATION=240
-WARMUP=60
+DURATION=210
+WARMUP=120
 MEMGROWTH="${MEMGROWTH_BIN:-}"
 SAVE_FIXTURES=0
 KEEP=0
@@ -186,7 +186,7 @@ for host in "${HOSTS[@]}"; do
   if [ -n "$CGROUP_VERSION" ]; then
     port="$(free_port "$host")"
     EXPORTER_PORT[$host]="$port"
-    node "$E2E/cgroup-exporter.js" --listen "$host:$port" --id-root "$CGROUP_BASE/${HOST_TAG[$host]}" \
+    node "$E2E/cgroup-exporter.js" --listen "$host:$port" --id-root "$CGROUP_BASE/${HOST_TAG[$host]}" --id-prefix /memgrowth-e2e \
       "${exporter_args[@]}" >"$WORK/${HOST_TAG[$host]}-exporter.log" 2>&1 &
     PIDS+=($!)
   fi
@@ -276,7 +276,7 @@ for w in "${WORKLOADS[@]}"; do
   "$MEMGROWTH" diagnose --prometheus "$PROM" --app "job=\"$w\"" --container "name=\"$w\"" \
     --start "$T0" --end "$END" --step 1s --format json >"$live" 2>"$WORK/$w.live.err" \
     || { log "live diagnose of $w failed:"; cat "$WORK/$w.live.err" >&2; FAILED=1; continue; }
-  "$MEMGROWTH" diagnose --input "$CAPTURE/$w" --format json >"$offline" 2>"$WORK/$w.offline.err" \
+  "$MEMGROWTH" diagnose --input "$CAPTURE/$w" --app "job=\"$w\"" --container "name=\"$w\"" --format json >"$offline" 2>"$WORK/$w.offline.err" \
     || { log "offline diagnose of $w failed:"; cat "$WORK/$w.offline.err" >&2; FAILED=1; continue; }
   for host in "${HOSTS[@]}"; do
     got_live="$(verdicts "$live" | awk -v h="$host" '$1==h {print $2}')"

@@ -15,7 +15,7 @@ const MiB = 1024 * 1024;
 
 function files(arg) {
   const stat = fs.statSync(arg);
-  if (!stat.isDirectory()) return [arg];
+  if (!stat.isDirectory()) return arg.endsWith('.json') ? [arg] : [];
   return fs
     .readdirSync(arg)
     .filter((f) => f.endsWith('.json'))

@@ -7,15 +7,16 @@
 // Workloads (each models a real cause of memory growth):
 //   heap-leak      objects retained forever in a JS array (an unbounded request log):
 //                  the V8 old space and its post-GC floor rise by ~8 MiB/min.
-//   offheap-leak   zlib deflate contexts that are created per "connection" and never
-//                  closed (the classic per-socket permessage-deflate leak). Each holds
-//                  ~270 KiB of zlib state malloc'ed by native code that V8 never hears of:
-//                  RSS rises by ~8 MiB/min while the heap and external memory stay flat.
+//   offheap-leak   Intl.DateTimeFormat objects cached per request and never evicted. Each
+//                  holds ~40 KiB of ICU state malloc'ed by native code that V8 accounts
+//                  neither as heap nor as external memory: RSS rises by ~8 MiB/min while
+//                  the heap and external memory stay flat (heap snapshots show nothing).
 //   buffer-leak    retained Buffers: external memory (and RSS) rise, the heap stays flat.
 //   cache-plateau  an LRU Map cache with a capacity, fed random keys from a key space
 //                  twice its size: it fills along a saturating curve within ~60 s, then
 //                  churns at its cap.
-//   stable         steady allocation churn around a fixed working set: GC sawtooth, no trend.
+//   stable         the baseline alone: request garbage and a fixed ring of recent requests
+//                  (GC sawtooth, regular major GCs, no trend).
 //   page-cache     appends to a growing file (~2 MiB/s) and reads back recent parts of it:
 //                  the kernel page cache charged to the cgroup grows while heap and RSS
 //                  stay flat.
@@ -25,8 +26,6 @@
 const http = require('http');
 const fs = require('fs');
 const path = require('path');
-const zlib = require('zlib');
-const crypto = require('crypto');
 const client = require('prom-client');
 
 function parseArgs(argv) {
@@ -67,6 +66,21 @@ const info = new client.Gauge({
 info.set({ workload: args.workload }, 1);
 
 // Short-lived garbage every workload makes, so the heap shows a real GC sawtooth.
+// The baseline every workload runs, as a service handling requests does: `kib` objects of
+// about 1 KiB each, dropped at once (young-generation garbage), and a ring of the last
+// 3000 requests (~3 MiB) in which 20 entries are replaced every tick, so objects live long
+// enough to be promoted and die in the old space. That makes regular major GCs and a real
+// old-space sawtooth whose floor is flat.
+const recent = [];
+function baseline() {
+  if (recent.length === 0) for (let i = 0; i < 3000; i++) recent.push({ i, s: flatString(1000) });
+  for (let i = 0; i < 20; i++) {
+    const at = Math.floor(Math.random() * recent.length);
+    recent[at] = { i: at, s: flatString(1000) };
+  }
+  churn(50);
+}
+
 // `kib` objects of about 1 KiB each, dropped at once.
 function churn(kib) {
   const junk = [];
@@ -74,10 +88,12 @@ function churn(kib) {
   return junk.length;
 }
 
-// A flat (sequential) string of `bytes` characters: String.prototype.repeat builds a
-// cons-string tree of a few dozen bytes, which would not hold the memory it claims.
+// A fresh flat (sequential) string of `bytes` characters. String.prototype.repeat and
+// concatenation build cons-string trees of a few dozen bytes, which would not hold the
+// memory they claim; a JSON round trip copies into one new string, all on the V8 heap.
+let flatCounter = 0;
 function flatString(bytes) {
-  return crypto.randomBytes(Math.ceil(bytes / 2)).toString('hex').slice(0, bytes);
+  return JSON.parse(JSON.stringify(String(flatCounter++).padEnd(bytes, '.')));
 }
 
 function heapLeak() {
@@ -93,19 +109,22 @@ function heapLeak() {
 }
 
 function offheapLeak() {
-  const contexts = [];
-  const payload = crypto.randomBytes(64 * 1024);
-  // ~270 KiB of native zlib state each; 0.5 contexts/s at rate 1 = ~8 MiB/min.
-  const everyTicks = Math.max(1, Math.round(20 / args.rate));
+  // A formatter cache keyed per request (locale, time zone, request options) that never
+  // evicts: each Intl.DateTimeFormat holds ~40 KiB of ICU state malloc'ed by native code
+  // that V8 accounts neither as heap nor as external memory, behind a JS wrapper of
+  // ~200 bytes. 3.3 formatters/s at rate 1 = ~8 MiB/min of RSS.
+  const formatters = new Map();
+  const zones = Intl.supportedValuesOf('timeZone');
+  const locales = ['en-US', 'de-DE', 'fr-FR', 'ja-JP', 'ko-KR', 'pt-BR', 'zh-CN', 'ar-EG'];
+  const everyTicks = Math.max(1, Math.round(3 / args.rate));
   let tick = 0;
   return () => {
-    if (tick++ % everyTicks === 0) {
-      const deflate = zlib.createDeflate({ chunkSize: 64 });
-      deflate.on('data', () => {});
-      deflate.write(payload);
-      contexts.push(deflate);
-      retained.set(contexts.length);
-    }
+    if (tick++ % everyTicks !== 0) return;
+    const n = formatters.size;
+    const locale = `${locales[n % locales.length]}-u-ca-${n % 2 ? 'gregory' : 'chinese'}`;
+    const timeZone = zones[n % zones.length];
+    formatters.set(`${locale}|${timeZone}|${n}`, new Intl.DateTimeFormat(locale, { timeZone, dateStyle: 'full', timeStyle: 'full' }));
+    retained.set(formatters.size);
   };
 }
 
@@ -142,16 +161,8 @@ function cachePlateau() {
 }
 
 function stable() {
-  const working = [];
-  for (let i = 0; i < 5000; i++) working.push({ i, s: flatString(1000) });
-  retained.set(working.length);
-  return () => {
-    // Replace a slice of the fixed working set and make garbage: flat, with a sawtooth.
-    for (let i = 0; i < 20; i++) {
-      const at = Math.floor(Math.random() * working.length);
-      working[at] = { i: at, s: flatString(1000) };
-    }
-  };
+  // Nothing beyond the baseline every workload runs: flat, with a GC sawtooth.
+  return () => {};
 }
 
 function pageCache() {
@@ -211,16 +222,13 @@ server.listen(Number(portText), host, () => {
   console.error(`${args.workload}: pid ${process.pid} serving http://${args.listen}/metrics`);
 });
 
-// Every workload makes the same baseline garbage from the start, so the V8 heap settles
-// during the warm-up; the workload's own behaviour begins after `--warmup` seconds.
-// `stable` has nothing to begin: its steady churn runs from the start, so that its heap has
-// settled by the end of the warm-up, as a long-running stable service's would have.
+// Every workload runs the same baseline from the start, so the V8 heap settles during the
+// warm-up; the workload's own behaviour begins after `--warmup` seconds.
 const step = make();
 const startedAt = Date.now();
-const warmupMs = args.workload === 'stable' ? 0 : args.warmup * 1000;
 setInterval(() => {
-  churn(50);
-  if (Date.now() - startedAt >= warmupMs) step();
+  baseline();
+  if (Date.now() - startedAt >= args.warmup * 1000) step();
 }, TICK_MS);
 
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
