@@ -27,6 +27,10 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Fit models and print verdicts, without the cross-host comparison or report files.
     Fit(FitArgs),
+    /// Fetch the subject's series from a server into a bundle for offline use (resumable).
+    Fetch(FetchArgs),
+    /// Which memory series exist per host and kind, how well they are scraped, and what is missing.
+    Discover(DiscoverArgs),
     /// Emit Prometheus alerting rules that encode the verdict logic (floors, working set,
     /// materiality, restarts, native growth) for the subject.
     Rules(RulesArgs),
@@ -61,9 +65,99 @@ pub struct SourceArgs {
         short = 'i',
         value_name = "PATH",
         env = "MEMGROWTH_INPUT",
-        value_delimiter = ','
+        value_delimiter = ',',
+        conflicts_with = "prometheus"
     )]
     pub input: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub prometheus: PromArgs,
+}
+
+/// A live Prometheus-compatible server (Prometheus, Mimir, Thanos, VictoriaMetrics).
+#[derive(Debug, Clone, Args)]
+pub struct PromArgs {
+    /// Base URL of the server, path prefix included (e.g. http://mimir:8080/prometheus).
+    #[arg(long, value_name = "URL", env = "PROMETHEUS_URL")]
+    pub prometheus: Option<String>,
+
+    /// How far back from --end to read (Prometheus duration).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "7d",
+        env = "MEMGROWTH_RANGE"
+    )]
+    pub range: String,
+
+    /// Start of the window: RFC 3339 or Unix seconds (overrides --range).
+    #[arg(long, value_name = "TIME", env = "MEMGROWTH_START")]
+    pub start: Option<String>,
+
+    /// End of the window: RFC 3339 or Unix seconds; default: now.
+    #[arg(long, value_name = "TIME", env = "MEMGROWTH_END")]
+    pub end: Option<String>,
+
+    /// Query resolution (Prometheus duration); default: from the scrape interval and window.
+    #[arg(long, value_name = "DURATION", env = "MEMGROWTH_STEP")]
+    pub step: Option<String>,
+
+    /// The server's kind, for its points-per-series limit: prometheus, mimir, thanos,
+    /// victoriametrics, or a number of points.
+    #[arg(
+        long,
+        value_name = "KIND",
+        default_value = "prometheus",
+        env = "MEMGROWTH_BACKEND"
+    )]
+    pub backend: String,
+
+    /// A file holding a bearer token (else MEMGROWTH_BEARER_TOKEN is used when set).
+    #[arg(long, value_name = "FILE", env = "MEMGROWTH_BEARER_TOKEN_FILE")]
+    pub bearer_token_file: Option<PathBuf>,
+
+    /// Basic-auth user; the password comes from --basic-auth-password-file or
+    /// MEMGROWTH_BASIC_AUTH_PASSWORD.
+    #[arg(long, value_name = "USER", env = "MEMGROWTH_BASIC_AUTH_USER")]
+    pub basic_auth_user: Option<String>,
+
+    /// A file holding the basic-auth password.
+    #[arg(long, value_name = "FILE", env = "MEMGROWTH_BASIC_AUTH_PASSWORD_FILE")]
+    pub basic_auth_password_file: Option<PathBuf>,
+
+    /// An extra request header, 'Name: value' (repeatable); values are never printed.
+    #[arg(long = "header", value_name = "HEADER")]
+    pub headers: Vec<String>,
+
+    /// Tenant for Mimir/Cortex, sent as X-Scope-OrgID.
+    #[arg(long, value_name = "TENANT", env = "MEMGROWTH_TENANT")]
+    pub tenant: Option<String>,
+
+    /// Skip TLS certificate verification (explicit opt-in only).
+    #[arg(long, env = "MEMGROWTH_INSECURE")]
+    pub insecure: bool,
+
+    /// A PEM file of extra CA certificates to trust.
+    #[arg(long, value_name = "FILE", env = "MEMGROWTH_CA_CERT")]
+    pub ca_cert: Option<PathBuf>,
+
+    /// Timeout of one request, body included (Prometheus duration).
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "2m",
+        env = "MEMGROWTH_TIMEOUT"
+    )]
+    pub timeout: String,
+
+    /// Requests in flight at most.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 4,
+        env = "MEMGROWTH_CONCURRENCY"
+    )]
+    pub concurrency: usize,
 }
 
 /// Which service, containers and hosts are diagnosed.
@@ -192,4 +286,28 @@ pub struct RulesArgs {
     /// Growth below this fraction of the level per day does not alert.
     #[arg(long, value_name = "RATIO", default_value_t = 0.01)]
     pub min_growth_per_day: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub prometheus: PromArgs,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+
+    /// The bundle directory to write (or to resume, when an earlier fetch was interrupted).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    #[command(flatten)]
+    pub prometheus: PromArgs,
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+
+    /// Output format on stdout; default: table on a terminal, json otherwise.
+    #[arg(long, short = 'f', value_enum, env = "MEMGROWTH_FORMAT")]
+    pub format: Option<Format>,
 }

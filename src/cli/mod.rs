@@ -5,6 +5,9 @@
 
 pub mod args;
 mod diagnose;
+mod discover;
+mod fetch;
+mod live;
 pub mod output;
 mod pipeline_io;
 mod rules;
@@ -71,6 +74,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Diagnose(args) => diagnose::run_diagnose(args, cli.color, log),
         Command::Fit(args) => diagnose::run_fit(args, cli.color, log),
+        Command::Fetch(args) => fetch::run_fetch(args, log),
+        Command::Discover(args) => discover::run_discover(args, cli.color, log),
         Command::Rules(args) => rules::run_rules(args),
         Command::Completions(args) => {
             let mut command = Cli::command();

@@ -6,6 +6,7 @@ use super::settings::{SourceSettings, SubjectSettings};
 use crate::frame::TidySeries;
 use crate::report::SourceInfo;
 use anyhow::{Context, anyhow};
+use std::io::IsTerminal;
 
 /// Classified series of the subject, and what was read.
 pub struct Selected {
@@ -32,6 +33,12 @@ pub fn load_subject(
                 catalog.learn(name, *kind);
             }
             (loaded.series, loaded.source)
+        }
+        SourceSettings::Live(live) => {
+            let progress = !log.quiet && std::io::stderr().is_terminal();
+            super::live::fetch_subject(live, &catalog, &subject.subject, progress)
+                .with_context(|| format!("cannot fetch from {}", live.config.location()))
+                .map_err(Failure::source)?
         }
     };
     let mut metric_names: Vec<String> = raw.iter().map(|s| s.metric_name().to_string()).collect();

@@ -24,13 +24,17 @@ fn usage(message: impl Into<String>) -> UsageError {
 #[derive(Debug, Clone)]
 pub enum SourceSettings {
     Files(Vec<PathBuf>),
+    Live(Box<super::live::LiveSettings>),
 }
 
 impl SourceSettings {
     pub fn from_args(args: &SourceArgs) -> Result<Self, UsageError> {
+        if let Some(live) = super::live::LiveSettings::from_args(&args.prometheus)? {
+            return Ok(SourceSettings::Live(Box::new(live)));
+        }
         if args.input.is_empty() {
             return Err(usage(
-                "no source given: pass --input PATH (a Prometheus JSON file, Grafana CSV, bundle or directory)",
+                "no source given: pass --input PATH (a Prometheus JSON file, Grafana CSV, bundle or directory) or --prometheus URL (or set PROMETHEUS_URL)",
             ));
         }
         Ok(SourceSettings::Files(args.input.clone()))

@@ -6,6 +6,7 @@
 
 pub mod charts;
 mod dir;
+pub mod discover;
 pub mod html;
 pub mod json;
 pub mod junit;
