@@ -4,7 +4,6 @@
 use super::ScenarioKind;
 use super::params::{
     CacheParams, DEFAULT_START_UNIX_S, Gap, HeapGrowth, HostParams, ProcessParams, ScenarioParams,
-    kernel_bytes, low_watermark_bytes,
 };
 use crate::verdict::Verdict;
 use rand::{Rng, SeedableRng};
@@ -147,6 +146,7 @@ fn draw_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize, window_h: f
         cpus: *pick(rng, &[2, 4, 4, 8, 16]),
         mem_total_bytes: mem_total,
         other_anon_bytes: other_anon,
+        cache_room_bytes: None,
         other_anon_daily_swing: uniform(rng, 0.02, 0.1),
         other_cache_bytes: mem_total * uniform(rng, 0.05, 0.2),
         cgroup_limit_bytes: if rng.random_bool(0.5) {
@@ -280,20 +280,11 @@ fn shape_otl_host(rng: &mut ChaCha8Rng, index: usize, host: &mut HostParams) {
         host.mem_total_bytes = *pick(rng, &[4.0, 8.0]) * GIB;
         host.other_cache_bytes = host.mem_total_bytes * uniform(rng, 0.03, 0.06);
         host.other_anon_daily_swing = uniform(rng, 0.005, 0.015);
-        // Other workloads leave room for only 30-80 MiB of this container's page cache.
+        // Other workloads leave room for only 30-80 MiB of this container's page cache
+        // (on average over the day): the simulation sizes their memory accordingly.
         let room = uniform(rng, 30.0, 80.0) * MIB;
-        let p = &host.process;
-        let own_anon = p.old_live_bytes * (1.0 + p.major_gc_garbage_ratio)
-            + 2.0 * p.semi_space_bytes
-            + p.external_bytes
-            + p.native_bytes
-            + 96.0 * MIB;
-        host.other_anon_bytes = host.mem_total_bytes
-            - kernel_bytes(host.mem_total_bytes)
-            - low_watermark_bytes(host.mem_total_bytes)
-            - host.other_cache_bytes
-            - own_anon
-            - room;
+        host.cache_room_bytes = Some(room);
+        host.other_anon_bytes = 0.0;
         host.cache.initial_bytes = room;
         host.expected = Verdict::Stable;
     }

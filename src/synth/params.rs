@@ -67,6 +67,10 @@ pub struct HostParams {
     pub mem_total_bytes: f64,
     /// Anonymous memory of everything else on the host (other VMs' guests, databases).
     pub other_anon_bytes: f64,
+    /// A host under memory pressure: other workloads use whatever leaves this much room
+    /// for the container's page cache at the window start (`other_anon_bytes` is then
+    /// derived, not taken from above).
+    pub cache_room_bytes: Option<f64>,
     /// Relative daily swing of `other_anon_bytes` (load follows the day).
     pub other_anon_daily_swing: f64,
     /// Page cache held by everything else on the host.

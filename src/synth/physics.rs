@@ -123,6 +123,7 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
     let mut proc = Process::new(&mut rng, start - p.age_at_start_h * 3600.0);
     let mut deployed = false;
     let mut oom_kills = 0u32;
+    let mut others_mean: Option<f64> = None;
     let mut page_cache = h.cache.initial_bytes;
     let mut prev_eval = start - params.step_s as f64;
     let total = h.mem_total_bytes;
@@ -190,8 +191,6 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
 
         let hour_of_day = (eval.rem_euclid(86_400.0)) / 3600.0;
         let load = (std::f64::consts::TAU * (hour_of_day - 9.0) / 24.0).sin();
-        let other_anon =
-            h.other_anon_bytes * (1.0 + h.other_anon_daily_swing * load + 0.002 * normal(&mut rng));
         let other_cache = h.other_cache_bytes * (1.0 + 0.01 * normal(&mut rng));
         let redis_used = if params.with_redis {
             redis_level * (1.0 + 0.02 * normal(&mut rng))
@@ -200,16 +199,22 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
         };
         let neighbour_rss = round_to(redis_used + 8.0 * MIB, OS_PAGE);
         let neighbour_cache = round_to(24.0 * MIB * (1.0 + 0.02 * normal(&mut rng)), OS_PAGE);
-        let room = total
-            - kernel_bytes(total)
-            - low_watermark_bytes(total)
-            - other_anon
-            - other_cache
-            - anon
-            - kmem
-            - mapped
-            - neighbour_rss
-            - neighbour_cache;
+        // Everything but the other workloads' anonymous memory.
+        let used_without_others = kernel_bytes(total)
+            + low_watermark_bytes(total)
+            + other_cache
+            + anon
+            + kmem
+            + mapped
+            + neighbour_rss
+            + neighbour_cache;
+        let others_mean = *others_mean.get_or_insert_with(|| match h.cache_room_bytes {
+            Some(room) => (total - used_without_others - room).max(0.0),
+            None => h.other_anon_bytes,
+        });
+        let other_anon =
+            others_mean * (1.0 + h.other_anon_daily_swing * load + 0.002 * normal(&mut rng));
+        let room = total - used_without_others - other_anon;
         page_cache += h.cache.fill_bytes_per_hour * dt_h;
         let floor = 4.0 * MIB;
         page_cache = page_cache.min(room.max(floor));
