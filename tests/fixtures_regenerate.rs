@@ -2,6 +2,9 @@
 //! the generated physics is coherent over many random seeds, and the writers produce
 //! what Prometheus and promtool expect.
 
+#[path = "support/prom_servers.rs"]
+mod prom_servers;
+
 use memgrowth::series::RawSeries;
 use memgrowth::synth::{
     Exporter, Scenario, ScenarioKind, ScenarioParams, generate, write_fixtures, write_openmetrics,
@@ -573,4 +576,118 @@ fn restart_masked_leaks_are_restarted_by_pm2_and_by_the_oom_killer() {
         }
     }
     assert!(pm2 > 0 && oom > 0, "pm2 {pm2}, oom {oom}");
+}
+
+/// The body of an HTTP/1.1 response sent with `Transfer-Encoding: chunked`, joined.
+fn dechunk(raw: &[u8]) -> Vec<u8> {
+    if raw.first() == Some(&b'{') {
+        return raw.to_vec();
+    }
+    let mut out = Vec::new();
+    let mut rest = raw;
+    loop {
+        let line_end = rest.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size_text = std::str::from_utf8(&rest[..line_end]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            return out;
+        }
+        let start = line_end + 2;
+        out.extend_from_slice(&rest[start..start + size]);
+        rest = &rest[start + size + 2..];
+    }
+}
+
+/// A real Prometheus, backfilled by promtool from the OpenMetrics export of a fixture's
+/// raw scrapes, answers `query_range` over the fixture's window and step with exactly the
+/// fixture's bytes.
+#[test]
+fn a_backfilled_prometheus_answers_with_the_fixture_bytes() {
+    use prom_servers::{free_port, http, require};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    let prometheus = require("prometheus");
+    let promtool = require("promtool");
+    let kind = ScenarioKind::OtlTwoHosts;
+    let mut params = memgrowth::synth::fixture_params(kind);
+    params.aligned_timestamps = false;
+    let raw = generate(kind, &params);
+    let exporters = [Exporter::App, Exporter::Node];
+    let series: Vec<RawSeries> = exporters
+        .iter()
+        .flat_map(|e| raw.exporter_series(*e))
+        .collect();
+
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("scrapes.om");
+    memgrowth::synth::write_openmetrics_file(&series, &input).unwrap();
+    let data = dir.path().join("data");
+    let out = Command::new(promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
+        .arg(&input)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.path().join("prometheus.yml");
+    fs::write(&config, "global:\n  scrape_interval: 1h\n").unwrap();
+    let port = free_port();
+    /// Kills the server however the test ends.
+    struct KillOnDrop(std::process::Child);
+    impl Drop for KillOnDrop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let server = KillOnDrop(
+        Command::new(prometheus)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--storage.tsdb.path={}", data.display()))
+            .arg("--storage.tsdb.retention.time=10y")
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !matches!(http(port, "GET", "/-/ready", b""), Ok((200, _))) {
+        assert!(Instant::now() < deadline, "prometheus did not become ready");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let end = params.start_unix_s + params.duration_s;
+    let mut results = Vec::new();
+    for (exporter, job) in [(Exporter::App, "otl-api"), (Exporter::Node, "node")] {
+        let query = format!(
+            "query=%7Bjob%3D%22{job}%22%7D&start={}&end={end}&step={}",
+            params.start_unix_s, params.step_s
+        );
+        let (status, body) =
+            http(port, "GET", &format!("/api/v1/query_range?{query}"), b"").unwrap();
+        results.push((exporter, status, body));
+    }
+    drop(server);
+    for (exporter, status, body) in results {
+        assert_eq!(status, 200);
+        let body = dechunk(&body);
+        let fixture = fs::read(
+            fixtures_dir()
+                .join(kind.name())
+                .join(format!("{}.json", exporter.name())),
+        )
+        .unwrap();
+        assert!(
+            body == fixture,
+            "{}.json differs from what Prometheus returns ({} vs {} bytes)",
+            exporter.name(),
+            body.len(),
+            fixture.len()
+        );
+    }
 }

@@ -2,7 +2,8 @@
 //! prom-client's default metrics, cAdvisor, node-exporter and redis-exporter.
 
 use super::params::ScenarioParams;
-use super::physics::{CgroupSample, HostTrace, SPACES, host_rng};
+use super::physics::{CgroupSample, HostTrace, host_rng};
+use super::v8::SPACES;
 use crate::series::{Labels, RawSeries};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

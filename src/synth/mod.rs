@@ -10,11 +10,13 @@
 //! The expected verdict of every target is part of the output ([`Truth`]), set by what
 //! the generator built, never derived from names.
 
+mod draw;
 mod exporters;
 mod fixtures;
 mod params;
 mod physics;
 mod truth;
+mod v8;
 mod write;
 
 pub use exporters::{Exporter, LOOKBACK_MS, is_counter};
@@ -22,8 +24,9 @@ pub use fixtures::{fixture_params, fixture_seed, write_fixtures};
 pub use params::{
     CacheParams, DEFAULT_START_UNIX_S, Gap, HeapGrowth, HostParams, ProcessParams, ScenarioParams,
 };
-pub use physics::{AppSample, CgroupSample, HostSample, HostTrace, SPACES, simulate_host};
+pub use physics::{CgroupSample, HostSample, HostTrace, simulate_host};
 pub use truth::{ComparisonTruth, HostContext, TargetTruth, Truth};
+pub use v8::{AppSample, SPACES};
 pub use write::{
     SynthError, format_timestamp, format_value, write_openmetrics, write_openmetrics_file,
     write_prometheus_json, write_prometheus_json_to,
@@ -253,4 +256,60 @@ pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>
     })?;
     files.push(format!("{TRUTH_DIR}/truth.json"));
     Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for kind in ScenarioKind::ALL {
+            assert_eq!(ScenarioKind::from_name(kind.name()), Some(kind));
+            let json = serde_json::to_string(&kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+        }
+        assert_eq!(ScenarioKind::from_name("leaky"), None);
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_seeded() {
+        let kind = ScenarioKind::Leak;
+        let a = generate(kind, &ScenarioParams::random(kind, 9));
+        let b = generate(kind, &ScenarioParams::random(kind, 9));
+        let c = generate(kind, &ScenarioParams::random(kind, 10));
+        // NaN != NaN: compare the bits.
+        let bits = |s: &Scenario| -> Vec<u64> {
+            s.series
+                .iter()
+                .flat_map(|r| r.values.iter().map(|v| v.to_bits()))
+                .collect()
+        };
+        assert_eq!(bits(&a), bits(&b));
+        assert_eq!(a.truth, b.truth);
+        assert_ne!(bits(&a), bits(&c));
+    }
+
+    #[test]
+    fn degenerate_parameters_give_empty_series_not_panics() {
+        let kind = ScenarioKind::Stable;
+        let mut p = ScenarioParams::random(kind, 1);
+        p.duration_s = -5;
+        assert_eq!(p.points(), 0);
+        assert!(generate(kind, &p).series.iter().all(|s| s.is_empty()));
+        p.duration_s = 3600;
+        p.step_s = 0;
+        assert!(generate(kind, &p).series.iter().all(|s| s.is_empty()));
+        p.step_s = 60;
+        p.scrape_interval_s = f64::NAN;
+        p.nan_probability = f64::NAN;
+        p.gap = Some(Gap {
+            host: 99,
+            offset_s: 0,
+            duration_s: 10,
+        });
+        assert!(generate(kind, &p).series.iter().all(|s| s.len() == 61));
+        p.hosts.clear();
+        assert!(generate(kind, &p).series.is_empty());
+    }
 }
