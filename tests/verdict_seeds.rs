@@ -102,6 +102,26 @@ fn series(kind: Kind, space: &str, name: &str, t: &[i64], v: Vec<f64>) -> TidySe
     }
 }
 
+/// Cuts a series into one series per container instance, labelled by `id`.
+fn split_at(s: TidySeries, cuts: &[usize]) -> Vec<TidySeries> {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(s.values.len());
+    bounds
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1] > w[0])
+        .map(|(k, w)| {
+            let mut part = s.clone();
+            part.labels
+                .insert("id".to_string(), format!("/docker/c{k}"));
+            part.timestamps_ms = s.timestamps_ms[w[0]..w[1]].to_vec();
+            part.values = s.values[w[0]..w[1]].to_vec();
+            part
+        })
+        .collect()
+}
+
 /// One random scenario of a class, for a Node target (`node`) or a bare container.
 fn scenario(class: Class, seed: u64, node: bool) -> (Target, Option<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed * 7919 + class as u64);
@@ -297,6 +317,13 @@ fn scenario(class: Class, seed: u64, node: bool) -> (Target, Option<f64>) {
             &ts,
             vec![limit; n],
         ));
+    }
+    if class == Class::RestartMasked && !node && seed % 4 == 1 {
+        // cAdvisor labels each container instance apart: one series per instance.
+        all = all
+            .into_iter()
+            .flat_map(|s| split_at(s, &restarts))
+            .collect();
     }
     all.sort_by(|a, b| (&a.key, &a.labels).cmp(&(&b.key, &b.labels)));
     let target = Target {

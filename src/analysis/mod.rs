@@ -272,6 +272,9 @@ pub fn analyze_target(target: &Target, settings: &AnalysisSettings) -> TargetRep
             Some(prepare::RestartEvidence::StartTime) => "process start time changed",
             Some(prepare::RestartEvidence::JointDrop) => "heap and RSS dropped sharply together",
             Some(prepare::RestartEvidence::RssDrop) => "RSS dropped below half its recent peak",
+            Some(prepare::RestartEvidence::NewSeries) => {
+                "a new container series replaced the old one"
+            }
             None => "restart",
         };
         reasons.push(format!("{} restarts detected ({how})", restarts.len()));

@@ -3,9 +3,11 @@
 
 use super::assess::{Assessment, MIN_POINTS};
 use super::floor::lower_envelope;
-use super::prepare::{Points, split};
-use crate::kind::Kind;
+use super::prepare::{Points, chains, split};
+use crate::frame::TidySeries;
+use crate::kind::{Kind, Scope};
 use crate::target::Target;
+use std::collections::BTreeMap;
 
 /// Which view of a series was analysed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,29 +106,29 @@ fn analyse(kind: Kind, space: &str, view: View, raw: &Points, restarts: &[f64]) 
     }
 }
 
-/// Analyses every memory level of the target (host-wide series excluded), in the
-/// target's series order; heap used and old space also get their floor.
+/// Analyses every memory level of the target (host-wide series excluded), chained per
+/// kind and space (see `prepare::chains`), in kind order; heap used and old space also
+/// get their floor.
 pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
-    let mut out = Vec::new();
+    let mut groups: BTreeMap<(Kind, &str), Vec<&TidySeries>> = BTreeMap::new();
     for s in &target.series {
         let kind = s.key.kind;
-        if !kind.is_memory_level()
-            || !matches!(
-                kind.scope(),
-                crate::kind::Scope::App | crate::kind::Scope::Container
-            )
-        {
-            continue;
+        if kind.is_memory_level() && matches!(kind.scope(), Scope::App | Scope::Container) {
+            groups
+                .entry((kind, s.key.space.as_str()))
+                .or_default()
+                .push(s);
         }
-        let raw = Points::of(s);
-        if raw.is_empty() {
-            continue;
-        }
-        let space = s.key.space.as_str();
-        out.push(analyse(kind, space, View::Raw, &raw, restarts));
-        let floor_too = kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old");
-        if floor_too {
-            out.push(analyse(kind, space, View::Floor, &raw, restarts));
+    }
+    let mut out = Vec::new();
+    for ((kind, space), series) in groups {
+        for chain in chains(series.into_iter()) {
+            out.push(analyse(kind, space, View::Raw, &chain.points, restarts));
+            let floor_too =
+                kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old");
+            if floor_too {
+                out.push(analyse(kind, space, View::Floor, &chain.points, restarts));
+            }
         }
     }
     out
