@@ -33,7 +33,7 @@ use signals::{Analysed, View};
 use std::collections::BTreeMap;
 
 /// Shortest window (hours) over which a series can be judged.
-pub const MIN_SPAN_HOURS: f64 = 2.0;
+pub const MIN_SPAN_HOURS: f64 = 0.0;
 /// A pause between samples longer than this many median steps is a gap.
 pub const GAP_FACTOR: f64 = 5.0;
 
