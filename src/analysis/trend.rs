@@ -26,6 +26,10 @@ pub struct TrendResult {
     pub n_effective: f64,
 }
 
+/// The strongest lag-1 dependence the AR(1) floor assumes: beyond it a trend cannot be
+/// told from a random walk within any window, and the test would never find one.
+pub const MAX_RHO: f64 = 0.95;
+
 /// Whether the Hamed-Rao correction is applied (plain MK exists for comparison in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Correction {
@@ -283,7 +287,7 @@ fn ar1_factor(centered: &[f64], denom: f64, parameters: usize) -> f64 {
     // E[r1] ~ rho - (1 + 3 rho + 2 (k - 1)(1 + rho))/n, solved for rho: for k = 1 the
     // classic (n r1 + 1)/(n - 3).
     let k = parameters.max(1) as f64;
-    let rho = ((nf * r1 + 2.0 * k - 1.0) / (nf - 2.0 * k - 1.0)).clamp(0.0, 0.99);
+    let rho = ((nf * r1 + 2.0 * k - 1.0) / (nf - 2.0 * k - 1.0)).clamp(0.0, MAX_RHO);
     if rho <= z_quantile(0.05) / nf.sqrt() {
         return 1.0;
     }
