@@ -412,3 +412,67 @@ fn reports_are_deterministic() {
         assert_eq!(back.verdict, analyze_target(&target, &settings).verdict);
     }
 }
+
+/// Seeds per scenario kind drawn from the project's scenario generator.
+const SYNTH_SEEDS: u64 = 20;
+
+#[test]
+fn scenario_generator_verdicts_over_many_seeds() {
+    use memgrowth::catalog::Catalog;
+    use memgrowth::subject::{Subject, select};
+    use memgrowth::synth::{ScenarioKind, ScenarioParams, generate};
+    use memgrowth::target::group_targets;
+
+    let settings = AnalysisSettings::default();
+    let catalog = Catalog::default();
+    let subject = Subject::default();
+    // expected verdict -> (right, total); misses listed.
+    let mut tally: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for kind in ScenarioKind::ALL {
+        for seed in 0..SYNTH_SEEDS {
+            let params = ScenarioParams::random(kind, 1000 + seed);
+            let scenario = generate(kind, &params);
+            let truth = scenario.truth.targets.clone();
+            let targets = group_targets(select(scenario.series, &catalog, &subject).series);
+            for want in &truth {
+                let got = targets
+                    .iter()
+                    .find(|t| t.host == want.host)
+                    .map(|t| analyze_target(t, &settings));
+                let entry = tally.entry(want.verdict.as_str()).or_default();
+                entry.1 += 1;
+                match got {
+                    Some(r) if r.verdict == want.verdict => entry.0 += 1,
+                    other => misses.push(format!(
+                        "{} seed {seed} host {}: expected {}, got {:?}: {:?}",
+                        kind.name(),
+                        want.host,
+                        want.verdict,
+                        other.as_ref().map(|r| r.verdict),
+                        other.map(|r| r.reasons).unwrap_or_default()
+                    )),
+                }
+            }
+        }
+    }
+    println!("scenario generator, {SYNTH_SEEDS} seeds per scenario kind:");
+    let mut worst: f64 = 1.0;
+    for (verdict, (right, total)) in &tally {
+        let share = *right as f64 / *total as f64;
+        worst = worst.min(share);
+        println!(
+            "  {verdict:>22}: {right}/{total} right ({:.0}%)",
+            share * 100.0
+        );
+    }
+    for m in misses.iter().take(20) {
+        println!("miss: {m}");
+    }
+    assert!(
+        worst >= BAR,
+        "a verdict is right in only {:.0}% of targets (bar {:.0}%)",
+        worst * 100.0,
+        BAR * 100.0
+    );
+}

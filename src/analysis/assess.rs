@@ -7,6 +7,12 @@ use super::trend::{Correction, TrendResult, mann_kendall, mann_kendall_detrended
 
 /// Fewest points a stretch needs before it is tested or fitted.
 pub const MIN_POINTS: usize = 24;
+/// Fewest scraped samples a stretch needs before it is judged: below ~50 the lag-1
+/// autocorrelation the correction rests on has a standard error above 0.14.
+pub const MIN_SAMPLES: usize = 50;
+/// A rise that completes within this share of the stretch, at its start, is a warm-up
+/// after a (re)start, not growth.
+pub const WARM_UP_FRACTION: f64 = 0.05;
 /// Share of the stretch, at its end, whose slope decides whether growth has stopped.
 pub const RECENT_FRACTION: f64 = 1.0 / 3.0;
 /// ΔAICc beyond which one model is clearly better supported (Burnham and Anderson).

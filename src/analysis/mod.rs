@@ -63,6 +63,8 @@ impl AnalysisSettings {
     pub fn info(&self) -> AnalysisSettingsInfo {
         let other: BTreeMap<String, f64> = [
             ("min_points", assess::MIN_POINTS as f64),
+            ("min_samples", assess::MIN_SAMPLES as f64),
+            ("warm_up_fraction", assess::WARM_UP_FRACTION),
             ("min_span_hours", MIN_SPAN_HOURS),
             ("max_points_per_test", prepare::MAX_POINTS as f64),
             ("recent_fraction", assess::RECENT_FRACTION),

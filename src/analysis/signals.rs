@@ -1,7 +1,7 @@
 //! The analysed series of a target: every memory level as scraped, plus the heap floor,
 //! each assessed over the whole window and within each restart segment.
 
-use super::assess::{Assessment, MIN_POINTS};
+use super::assess::{Assessment, MIN_POINTS, MIN_SAMPLES};
 use super::floor::lower_envelope;
 use super::prepare::{Points, chains, split};
 use crate::frame::TidySeries;
@@ -36,28 +36,42 @@ pub struct Analysed {
     pub whole: Assessment,
     /// One assessment per restart segment (a single one without restarts).
     pub segments: Vec<Assessment>,
+    /// Samples scraped in each segment (before any floor), aligned with `segments`.
+    pub raw_points: Vec<usize>,
 }
 
 impl Analysed {
     /// What the rules judge: the whole window without restarts; with restarts, the
     /// longest segment (memory before and after a restart are different processes).
     pub fn current(&self) -> &Assessment {
-        if self.segments.len() <= 1 {
-            return &self.whole;
+        match self.current_index() {
+            Some(i) if self.segments.len() > 1 => &self.segments[i],
+            _ => &self.whole,
         }
-        self.segments
-            .iter()
-            .fold(None, |acc: Option<&Assessment>, s| match acc {
-                Some(b) if b.points >= s.points => Some(b),
-                _ => Some(s),
-            })
-            .unwrap_or(&self.whole)
     }
 
-    /// Enough points over a long enough window to be judged.
+    fn current_index(&self) -> Option<usize> {
+        (0..self.segments.len()).fold(None, |acc: Option<usize>, i| match acc {
+            Some(b) if self.segments[b].points >= self.segments[i].points => Some(b),
+            _ => Some(i),
+        })
+    }
+
+    /// Samples scraped in the stretch the rules judge.
+    pub fn current_raw_points(&self) -> usize {
+        match self.current_index() {
+            Some(i) if self.segments.len() > 1 => self.raw_points.get(i).copied().unwrap_or(0),
+            _ => self.raw_points.iter().sum(),
+        }
+    }
+
+    /// Enough samples, and enough points after any floor, over a long enough window.
     pub fn usable(&self, min_span_hours: f64) -> bool {
         let c = self.current();
-        c.fitted.len() >= MIN_POINTS && c.span_hours() >= min_span_hours && c.trend.is_some()
+        self.current_raw_points() >= MIN_SAMPLES
+            && c.fitted.len() >= MIN_POINTS
+            && c.span_hours() >= min_span_hours
+            && c.trend.is_some()
     }
 
     /// "heap_space_used{old} floor", "process_rss", ...
@@ -103,6 +117,7 @@ fn analyse(kind: Kind, space: &str, view: View, raw: &Points, restarts: &[f64]) 
         points,
         whole,
         segments,
+        raw_points: parts.iter().map(Points::len).collect(),
     }
 }
 

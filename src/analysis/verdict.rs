@@ -325,12 +325,12 @@ fn insufficient(ctx: &Context) -> Decision {
     for a in judged {
         let c = a.current();
         reasons.push(format!(
-            "{}: {} points over {:.1} h; need at least {} points over {:.1} h",
+            "{}: {} samples over {:.1} h; need at least {} samples (and {} points after the heap floor)",
             a.label(),
-            c.points,
+            a.current_raw_points(),
             c.span_hours(),
-            super::assess::MIN_POINTS,
-            ctx.min_span_hours
+            super::assess::MIN_SAMPLES,
+            super::assess::MIN_POINTS
         ));
     }
     Decision {
