@@ -6,6 +6,7 @@
 //! Every threshold is documented in docs/verdicts.md.
 
 pub mod assess;
+pub mod blocked;
 pub mod floor;
 pub mod growth;
 pub mod lsq;
@@ -71,6 +72,7 @@ impl AnalysisSettings {
             ("decisive_delta_aicc", assess::DECISIVE_DELTA_AICC),
             ("limit_horizon_days", growth::LIMIT_HORIZON_DAYS),
             ("masked_share", verdict::MASKED_SHARE),
+            ("masked_min_blocks", verdict::MASKED_MIN_BLOCKS as f64),
             (
                 "masked_consistency_ratio",
                 verdict::MASKED_CONSISTENCY_RATIO,
