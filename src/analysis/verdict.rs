@@ -259,7 +259,9 @@ pub fn decide(ctx: &Context) -> Decision {
                     "recent third: {} (p = {}){}",
                     rate_with_ci(recent.slope, recent.ci95),
                     reasons::p_value(recent.p_value),
-                    if *recent_flat {
+                    if *recent_flat && recent.p_value < th.alpha {
+                        ", below the materiality threshold"
+                    } else if *recent_flat {
                         ", indistinguishable from no growth"
                     } else {
                         ", still rising towards the asymptote"
