@@ -93,8 +93,13 @@ impl Role<'_> {
 
     fn describe_flat(&self) -> String {
         format!(
-            "{} flat: {} (p = {})",
+            "{} {}: {} (p = {})",
             self.series.label(),
+            if self.check.grows() {
+                "levels off"
+            } else {
+                "flat"
+            },
             rate_with_ci(self.check.rate, self.check.trend.ci95),
             reasons::p_value(self.check.trend.p_value)
         )
