@@ -102,6 +102,26 @@ fn series(kind: Kind, space: &str, name: &str, t: &[i64], v: Vec<f64>) -> TidySe
     }
 }
 
+/// Cuts a series into one series per container instance, labelled by `id`.
+fn split_at(s: TidySeries, cuts: &[usize]) -> Vec<TidySeries> {
+    let mut bounds = vec![0];
+    bounds.extend_from_slice(cuts);
+    bounds.push(s.values.len());
+    bounds
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1] > w[0])
+        .map(|(k, w)| {
+            let mut part = s.clone();
+            part.labels
+                .insert("id".to_string(), format!("/docker/c{k}"));
+            part.timestamps_ms = s.timestamps_ms[w[0]..w[1]].to_vec();
+            part.values = s.values[w[0]..w[1]].to_vec();
+            part
+        })
+        .collect()
+}
+
 /// One random scenario of a class, for a Node target (`node`) or a bare container.
 fn scenario(class: Class, seed: u64, node: bool) -> (Target, Option<f64>) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed * 7919 + class as u64);
@@ -110,7 +130,11 @@ fn scenario(class: Class, seed: u64, node: bool) -> (Target, Option<f64>) {
         _ => rng.random_range(12.0..96.0),
     };
     let step_s = rng.random_range(30.0..90.0f64).round();
-    let n = (hours * 3600.0 / step_s) as usize;
+    let n = match class {
+        // Fewer points than any test needs.
+        Class::Insufficient => rng.random_range(3..24),
+        _ => (hours * 3600.0 / step_s) as usize,
+    };
     let t0 = 1_761_955_200_000i64;
     let ts: Vec<i64> = (0..n)
         .map(|i| t0 + (i as f64 * step_s * 1000.0) as i64)
@@ -298,6 +322,13 @@ fn scenario(class: Class, seed: u64, node: bool) -> (Target, Option<f64>) {
             vec![limit; n],
         ));
     }
+    if class == Class::RestartMasked && !node && seed % 4 == 1 {
+        // cAdvisor labels each container instance apart: one series per instance.
+        all = all
+            .into_iter()
+            .flat_map(|s| split_at(s, &restarts))
+            .collect();
+    }
     all.sort_by(|a, b| (&a.key, &a.labels).cmp(&(&b.key, &b.labels)));
     let target = Target {
         service: "api".into(),
@@ -380,4 +411,68 @@ fn reports_are_deterministic() {
         let back: memgrowth::report::TargetReport = serde_json::from_str(&a).unwrap();
         assert_eq!(back.verdict, analyze_target(&target, &settings).verdict);
     }
+}
+
+/// Seeds per scenario kind drawn from the project's scenario generator.
+const SYNTH_SEEDS: u64 = 20;
+
+#[test]
+fn scenario_generator_verdicts_over_many_seeds() {
+    use memgrowth::catalog::Catalog;
+    use memgrowth::subject::{Subject, select};
+    use memgrowth::synth::{ScenarioKind, ScenarioParams, generate};
+    use memgrowth::target::group_targets;
+
+    let settings = AnalysisSettings::default();
+    let catalog = Catalog::default();
+    let subject = Subject::default();
+    // expected verdict -> (right, total); misses listed.
+    let mut tally: BTreeMap<&'static str, (usize, usize)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for kind in ScenarioKind::ALL {
+        for seed in 0..SYNTH_SEEDS {
+            let params = ScenarioParams::random(kind, 1000 + seed);
+            let scenario = generate(kind, &params);
+            let truth = scenario.truth.targets.clone();
+            let targets = group_targets(select(scenario.series, &catalog, &subject).series);
+            for want in &truth {
+                let got = targets
+                    .iter()
+                    .find(|t| t.host == want.host)
+                    .map(|t| analyze_target(t, &settings));
+                let entry = tally.entry(want.verdict.as_str()).or_default();
+                entry.1 += 1;
+                match got {
+                    Some(r) if r.verdict == want.verdict => entry.0 += 1,
+                    other => misses.push(format!(
+                        "{} seed {seed} host {}: expected {}, got {:?}: {:?}",
+                        kind.name(),
+                        want.host,
+                        want.verdict,
+                        other.as_ref().map(|r| r.verdict),
+                        other.map(|r| r.reasons).unwrap_or_default()
+                    )),
+                }
+            }
+        }
+    }
+    println!("scenario generator, {SYNTH_SEEDS} seeds per scenario kind:");
+    let mut worst: f64 = 1.0;
+    for (verdict, (right, total)) in &tally {
+        let share = *right as f64 / *total as f64;
+        worst = worst.min(share);
+        println!(
+            "  {verdict:>22}: {right}/{total} right ({:.0}%)",
+            share * 100.0
+        );
+    }
+    for m in misses.iter().take(20) {
+        println!("miss: {m}");
+    }
+    assert!(
+        worst >= BAR,
+        "a verdict is right in only {:.0}% of targets (bar {:.0}%)",
+        worst * 100.0,
+        BAR * 100.0
+    );
 }

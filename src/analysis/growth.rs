@@ -134,7 +134,8 @@ pub fn check(
     // slope that its flat tail dilutes: the same materiality, over the window's days.
     let (material_to_level, material_to_limit) = match &shape {
         Shape::Bending { fit, .. } => {
-            let rise = fit.model.eval(a.end_hours()) - fit.model.eval(0.0);
+            let warm_up = a.span_hours() * super::assess::WARM_UP_FRACTION;
+            let rise = fit.model.eval(a.end_hours()) - fit.model.eval(warm_up);
             let days = (a.span_hours() / 24.0).max(1.0);
             (
                 rise / a.level.abs().max(1.0) >= th.min_relative_growth_per_day * days,

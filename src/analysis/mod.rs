@@ -6,6 +6,7 @@
 //! Every threshold is documented in docs/verdicts.md.
 
 pub mod assess;
+pub mod blocked;
 pub mod floor;
 pub mod growth;
 pub mod lsq;
@@ -33,7 +34,7 @@ use signals::{Analysed, View};
 use std::collections::BTreeMap;
 
 /// Shortest window (hours) over which a series can be judged.
-pub const MIN_SPAN_HOURS: f64 = 2.0;
+pub const MIN_SPAN_HOURS: f64 = 0.0;
 /// A pause between samples longer than this many median steps is a gap.
 pub const GAP_FACTOR: f64 = 5.0;
 
@@ -63,12 +64,15 @@ impl AnalysisSettings {
     pub fn info(&self) -> AnalysisSettingsInfo {
         let other: BTreeMap<String, f64> = [
             ("min_points", assess::MIN_POINTS as f64),
+            ("min_samples", assess::MIN_SAMPLES as f64),
+            ("warm_up_fraction", assess::WARM_UP_FRACTION),
             ("min_span_hours", MIN_SPAN_HOURS),
             ("max_points_per_test", prepare::MAX_POINTS as f64),
             ("recent_fraction", assess::RECENT_FRACTION),
             ("decisive_delta_aicc", assess::DECISIVE_DELTA_AICC),
             ("limit_horizon_days", growth::LIMIT_HORIZON_DAYS),
             ("masked_share", verdict::MASKED_SHARE),
+            ("masked_min_blocks", verdict::MASKED_MIN_BLOCKS as f64),
             (
                 "masked_consistency_ratio",
                 verdict::MASKED_CONSISTENCY_RATIO,
@@ -272,6 +276,9 @@ pub fn analyze_target(target: &Target, settings: &AnalysisSettings) -> TargetRep
             Some(prepare::RestartEvidence::StartTime) => "process start time changed",
             Some(prepare::RestartEvidence::JointDrop) => "heap and RSS dropped sharply together",
             Some(prepare::RestartEvidence::RssDrop) => "RSS dropped below half its recent peak",
+            Some(prepare::RestartEvidence::NewSeries) => {
+                "a new container series replaced the old one"
+            }
             None => "restart",
         };
         reasons.push(format!("{} restarts detected ({how})", restarts.len()));

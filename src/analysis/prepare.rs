@@ -180,6 +180,48 @@ impl Points {
     }
 }
 
+/// One series, or several that follow each other in time (a restarted container or
+/// process gets a new label set), joined: the points and the times where one ended and
+/// the next began.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Chain {
+    pub points: Points,
+    pub joins: Vec<f64>,
+}
+
+/// Chains the given series in order of their first sample: a series that starts after
+/// the current chain ends (within one scrape interval of overlap) continues it; one that
+/// overlaps (another replica) starts a chain of its own. Empty series are dropped.
+pub fn chains<'a>(series: impl Iterator<Item = &'a TidySeries>) -> Vec<Chain> {
+    let mut parts: Vec<Points> = series.map(Points::of).filter(|p| !p.is_empty()).collect();
+    parts.sort_by(|a, b| a.start().total_cmp(&b.start()).then(a.len().cmp(&b.len())));
+    let mut out: Vec<Chain> = Vec::new();
+    for p in parts {
+        let tolerance = p.median_step();
+        let follows = out
+            .iter()
+            .position(|c| p.start() >= c.points.end() - tolerance);
+        match follows {
+            Some(i) => {
+                let c = &mut out[i];
+                let end = c.points.end();
+                c.joins.push(p.start());
+                for (t, y) in p.t.iter().zip(&p.y) {
+                    if *t > end {
+                        c.points.t.push(*t);
+                        c.points.y.push(*y);
+                    }
+                }
+            }
+            None => out.push(Chain {
+                points: p,
+                joins: Vec::new(),
+            }),
+        }
+    }
+    out
+}
+
 /// Times (Unix seconds) where the series falls below `ratio` of its peak over the
 /// previous three samples.
 fn sharp_drops(p: &Points, ratio: f64) -> Vec<f64> {
@@ -216,13 +258,23 @@ pub enum RestartEvidence {
     StartTime,
     JointDrop,
     RssDrop,
+    NewSeries,
+}
+
+/// The first chain of a kind with enough points to look for drops in.
+fn first_chain(target: &Target, kind: Kind) -> Option<Chain> {
+    chains(target.of_kind(kind))
+        .into_iter()
+        .next()
+        .filter(|c| c.points.len() >= 4)
 }
 
 /// Restart times (Unix seconds, sorted) of a target and how they were found.
 ///
 /// `process_start_time_seconds` is authoritative when present; otherwise a restart is
 /// a sharp drop of heap and RSS together, or, for containers without heap series, a
-/// drop of RSS to below half its recent peak.
+/// drop of RSS to below half its recent peak, or a container series replaced by a new
+/// one (cAdvisor labels every container instance apart).
 pub fn detect_restarts(target: &Target) -> (Vec<f64>, Option<RestartEvidence>) {
     let start_series: Vec<Points> = target.of_kind(Kind::StartTime).map(Points::of).collect();
     if start_series.iter().any(|p| p.len() >= 2) {
@@ -242,23 +294,13 @@ pub fn detect_restarts(target: &Target) -> (Vec<f64>, Option<RestartEvidence>) {
         }
         return (merge_close(times, 120.0), Some(RestartEvidence::StartTime));
     }
-    let heap: Option<Points> = target
-        .of_kind(Kind::HeapUsed)
-        .next()
-        .map(Points::of)
-        .filter(|p| p.len() >= 4);
-    let rss: Option<Points> = RSS_KINDS.iter().find_map(|k| {
-        target
-            .of_kind(*k)
-            .next()
-            .map(Points::of)
-            .filter(|p| p.len() >= 4)
-    });
+    let heap = first_chain(target, Kind::HeapUsed);
+    let rss = RSS_KINDS.iter().find_map(|k| first_chain(target, *k));
     match (heap, rss) {
         (Some(h), Some(r)) => {
-            let tolerance = 3.0 * h.median_step().max(r.median_step());
-            let rd = sharp_drops(&r, DROP_RATIO);
-            let times: Vec<f64> = sharp_drops(&h, DROP_RATIO)
+            let tolerance = 3.0 * h.points.median_step().max(r.points.median_step());
+            let rd = sharp_drops(&r.points, DROP_RATIO);
+            let times: Vec<f64> = sharp_drops(&h.points, DROP_RATIO)
                 .into_iter()
                 .filter(|t| rd.iter().any(|u| (u - t).abs() <= tolerance))
                 .collect();
@@ -268,9 +310,15 @@ pub fn detect_restarts(target: &Target) -> (Vec<f64>, Option<RestartEvidence>) {
             )
         }
         (None, Some(r)) => {
-            let tolerance = 3.0 * r.median_step();
+            let tolerance = 3.0 * r.points.median_step();
+            if !r.joins.is_empty() {
+                return (
+                    merge_close(r.joins.clone(), tolerance),
+                    Some(RestartEvidence::NewSeries),
+                );
+            }
             (
-                merge_close(sharp_drops(&r, LONE_DROP_RATIO), tolerance),
+                merge_close(sharp_drops(&r.points, LONE_DROP_RATIO), tolerance),
                 Some(RestartEvidence::RssDrop),
             )
         }
@@ -331,6 +379,34 @@ mod tests {
         assert!(c.iter().any(|s| s[1] == 6.0));
         assert!(c.iter().any(|s| s[1] == 0.0));
         assert!(c.windows(2).all(|w| w[0][0] < w[1][0]));
+    }
+
+    fn tidy(from: usize, to: usize, id: &str) -> TidySeries {
+        let mut labels = crate::series::Labels::new();
+        labels.insert("id".to_string(), id.to_string());
+        TidySeries {
+            key: crate::frame::SeriesKey {
+                service: "api".into(),
+                host: "h".into(),
+                kind: Kind::CgroupRss,
+                space: String::new(),
+            },
+            labels,
+            timestamps_ms: (from..to).map(|i| i as i64 * 15_000).collect(),
+            values: (from..to).map(|i| i as f64).collect(),
+        }
+    }
+
+    #[test]
+    fn successive_series_chain_and_overlapping_ones_do_not() {
+        let a = tidy(0, 100, "a");
+        let b = tidy(100, 200, "b");
+        let c = tidy(50, 150, "c");
+        let joined = chains([&a, &b].into_iter());
+        assert_eq!(joined.len(), 1);
+        assert_eq!(joined[0].points.len(), 200);
+        assert_eq!(joined[0].joins, vec![1500.0]);
+        assert_eq!(chains([&a, &c, &b].into_iter()).len(), 2);
     }
 
     #[test]

@@ -1,11 +1,13 @@
 //! The analysed series of a target: every memory level as scraped, plus the heap floor,
 //! each assessed over the whole window and within each restart segment.
 
-use super::assess::{Assessment, MIN_POINTS};
+use super::assess::{Assessment, MIN_POINTS, MIN_SAMPLES};
 use super::floor::lower_envelope;
-use super::prepare::{Points, split};
-use crate::kind::Kind;
+use super::prepare::{Points, chains, split};
+use crate::frame::TidySeries;
+use crate::kind::{Kind, Scope};
 use crate::target::Target;
+use std::collections::BTreeMap;
 
 /// Which view of a series was analysed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,28 +36,42 @@ pub struct Analysed {
     pub whole: Assessment,
     /// One assessment per restart segment (a single one without restarts).
     pub segments: Vec<Assessment>,
+    /// Samples scraped in each segment (before any floor), aligned with `segments`.
+    pub raw_points: Vec<usize>,
 }
 
 impl Analysed {
     /// What the rules judge: the whole window without restarts; with restarts, the
     /// longest segment (memory before and after a restart are different processes).
     pub fn current(&self) -> &Assessment {
-        if self.segments.len() <= 1 {
-            return &self.whole;
+        match self.current_index() {
+            Some(i) if self.segments.len() > 1 => &self.segments[i],
+            _ => &self.whole,
         }
-        self.segments
-            .iter()
-            .fold(None, |acc: Option<&Assessment>, s| match acc {
-                Some(b) if b.points >= s.points => Some(b),
-                _ => Some(s),
-            })
-            .unwrap_or(&self.whole)
     }
 
-    /// Enough points over a long enough window to be judged.
+    fn current_index(&self) -> Option<usize> {
+        (0..self.segments.len()).fold(None, |acc: Option<usize>, i| match acc {
+            Some(b) if self.segments[b].points >= self.segments[i].points => Some(b),
+            _ => Some(i),
+        })
+    }
+
+    /// Samples scraped in the stretch the rules judge.
+    pub fn current_raw_points(&self) -> usize {
+        match self.current_index() {
+            Some(i) if self.segments.len() > 1 => self.raw_points.get(i).copied().unwrap_or(0),
+            _ => self.raw_points.iter().sum(),
+        }
+    }
+
+    /// Enough samples, and enough points after any floor, over a long enough window.
     pub fn usable(&self, min_span_hours: f64) -> bool {
         let c = self.current();
-        c.fitted.len() >= MIN_POINTS && c.span_hours() >= min_span_hours && c.trend.is_some()
+        self.current_raw_points() >= MIN_SAMPLES
+            && c.fitted.len() >= MIN_POINTS
+            && c.span_hours() >= min_span_hours
+            && c.trend.is_some()
     }
 
     /// "heap_space_used{old} floor", "process_rss", ...
@@ -101,32 +117,33 @@ fn analyse(kind: Kind, space: &str, view: View, raw: &Points, restarts: &[f64]) 
         points,
         whole,
         segments,
+        raw_points: parts.iter().map(Points::len).collect(),
     }
 }
 
-/// Analyses every memory level of the target (host-wide series excluded), in the
-/// target's series order; heap used and old space also get their floor.
+/// Analyses every memory level of the target (host-wide series excluded), chained per
+/// kind and space (see `prepare::chains`), in kind order; heap used and old space also
+/// get their floor.
 pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
-    let mut out = Vec::new();
+    let mut groups: BTreeMap<(Kind, &str), Vec<&TidySeries>> = BTreeMap::new();
     for s in &target.series {
         let kind = s.key.kind;
-        if !kind.is_memory_level()
-            || !matches!(
-                kind.scope(),
-                crate::kind::Scope::App | crate::kind::Scope::Container
-            )
-        {
-            continue;
+        if kind.is_memory_level() && matches!(kind.scope(), Scope::App | Scope::Container) {
+            groups
+                .entry((kind, s.key.space.as_str()))
+                .or_default()
+                .push(s);
         }
-        let raw = Points::of(s);
-        if raw.is_empty() {
-            continue;
-        }
-        let space = s.key.space.as_str();
-        out.push(analyse(kind, space, View::Raw, &raw, restarts));
-        let floor_too = kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old");
-        if floor_too {
-            out.push(analyse(kind, space, View::Floor, &raw, restarts));
+    }
+    let mut out = Vec::new();
+    for ((kind, space), series) in groups {
+        for chain in chains(series.into_iter()) {
+            out.push(analyse(kind, space, View::Raw, &chain.points, restarts));
+            let floor_too =
+                kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old");
+            if floor_too {
+                out.push(analyse(kind, space, View::Floor, &chain.points, restarts));
+            }
         }
     }
     out

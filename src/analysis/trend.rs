@@ -26,6 +26,10 @@ pub struct TrendResult {
     pub n_effective: f64,
 }
 
+/// The strongest lag-1 dependence the AR(1) floor assumes: beyond it a trend cannot be
+/// told from a random walk within any window, and the test would never find one.
+pub const MAX_RHO: f64 = 0.95;
+
 /// Whether the Hamed-Rao correction is applied (plain MK exists for comparison in tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Correction {
@@ -56,6 +60,18 @@ pub fn z_quantile(alpha: f64) -> f64 {
 ///
 /// Returns `None` with fewer than 4 points.
 pub fn mann_kendall(t: &[f64], y: &[f64], correction: Correction) -> Option<TrendResult> {
+    mann_kendall_detrended(t, y, correction, None)
+}
+
+/// Mann-Kendall as above, with the serial correlation measured on the given residuals
+/// of a fitted trend (e.g. of a saturating model) instead of the Sen-detrended series:
+/// a curved trend left in the residuals would look like autocorrelation.
+pub fn mann_kendall_detrended(
+    t: &[f64],
+    y: &[f64],
+    correction: Correction,
+    residuals: Option<(&[f64], usize)>,
+) -> Option<TrendResult> {
     let n = t.len().min(y.len());
     if n < 4 {
         return None;
@@ -79,7 +95,11 @@ pub fn mann_kendall(t: &[f64], y: &[f64], correction: Correction) -> Option<Tren
     let slope = median_of(&mut slope_all).unwrap_or(0.0);
     let correction_factor = match correction {
         Correction::None => 1.0,
-        Correction::HamedRao => hamed_rao_factor(t, y, slope),
+        Correction::HamedRao => match residuals.filter(|(r, _)| r.len() == n) {
+            Some((r, parameters)) => hamed_rao_factor(t, r, 0.0, parameters),
+            // Sen's line: a level and a slope.
+            None => hamed_rao_factor(t, y, slope, 2),
+        },
     };
     let var = var_s * correction_factor;
     let sf = s as f64;
@@ -209,7 +229,7 @@ fn ranks(y: &[f64]) -> Vec<f64> {
 /// of the ranks of the Sen-detrended series, summed over the run of significant lags
 /// that starts at lag 1. Never below 1, so the correction can only make the test more
 /// cautious.
-fn hamed_rao_factor(t: &[f64], y: &[f64], slope: f64) -> f64 {
+fn hamed_rao_factor(t: &[f64], y: &[f64], slope: f64, parameters: usize) -> f64 {
     let n = y.len();
     let t0 = t.first().copied().unwrap_or(0.0);
     let detrended: Vec<f64> = t
@@ -239,7 +259,7 @@ fn hamed_rao_factor(t: &[f64], y: &[f64], slope: f64) -> f64 {
         sum += m * (m - 1.0) * (m - 2.0) * rho;
     }
     let hamed_rao = 1.0 + 2.0 * sum / (nf * (nf - 1.0) * (nf - 2.0));
-    let factor = hamed_rao.max(ar1_factor(&c, denom));
+    let factor = hamed_rao.max(ar1_factor(&c, denom, parameters));
     if factor.is_finite() {
         factor.max(1.0)
     } else {
@@ -248,10 +268,11 @@ fn hamed_rao_factor(t: &[f64], y: &[f64], slope: f64) -> f64 {
 }
 
 /// The same inflation for an AR(1) process whose lag-1 autocorrelation is the sample
-/// one, corrected for its small-sample bias (E[r1] ~ rho - (1 + 3 rho)/n): sample
+/// one, corrected for its small-sample bias around a fitted trend of k parameters (the
+/// classic mean-only correction, extended by the same bias per extra parameter): sample
 /// autocorrelations at high lags are too noisy and too biased to see all of a strong
 /// dependence (Yue and Wang 2004), so the larger of the two inflations is used.
-fn ar1_factor(centered: &[f64], denom: f64) -> f64 {
+fn ar1_factor(centered: &[f64], denom: f64, parameters: usize) -> f64 {
     let n = centered.len();
     if n < 8 || denom <= 0.0 {
         return 1.0;
@@ -263,7 +284,10 @@ fn ar1_factor(centered: &[f64], denom: f64) -> f64 {
         .map(|(a, b)| a * b)
         .sum::<f64>()
         / denom;
-    let rho = ((nf * r1 + 1.0) / (nf - 3.0)).clamp(0.0, 0.99);
+    // E[r1] ~ rho - (1 + 3 rho + 2 (k - 1)(1 + rho))/n, solved for rho: for k = 1 the
+    // classic (n r1 + 1)/(n - 3).
+    let k = parameters.max(1) as f64;
+    let rho = ((nf * r1 + 2.0 * k - 1.0) / (nf - 2.0 * k - 1.0)).clamp(0.0, MAX_RHO);
     if rho <= z_quantile(0.05) / nf.sqrt() {
         return 1.0;
     }

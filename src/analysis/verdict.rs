@@ -93,8 +93,13 @@ impl Role<'_> {
 
     fn describe_flat(&self) -> String {
         format!(
-            "{} flat: {} (p = {})",
+            "{} {}: {} (p = {})",
             self.series.label(),
+            if self.check.grows() {
+                "levels off"
+            } else {
+                "flat"
+            },
             rate_with_ci(self.check.rate, self.check.trend.ci95),
             reasons::p_value(self.check.trend.p_value)
         )
@@ -154,7 +159,7 @@ pub fn decide(ctx: &Context) -> Decision {
     // Short segments between frequent restarts are judged together, before the
     // longest one alone is found too short.
     if ctx.restarts > 0 {
-        if let Some(d) = restart_masked(ctx) {
+        if let Some(d) = restart_masked(ctx).or_else(|| restart_masked_blocked(ctx)) {
             return d;
         }
     }
@@ -259,7 +264,9 @@ pub fn decide(ctx: &Context) -> Decision {
                     "recent third: {} (p = {}){}",
                     rate_with_ci(recent.slope, recent.ci95),
                     reasons::p_value(recent.p_value),
-                    if *recent_flat {
+                    if *recent_flat && recent.p_value < th.alpha {
+                        ", below the materiality threshold"
+                    } else if *recent_flat {
                         ", indistinguishable from no growth"
                     } else {
                         ", still rising towards the asymptote"
@@ -325,12 +332,12 @@ fn insufficient(ctx: &Context) -> Decision {
     for a in judged {
         let c = a.current();
         reasons.push(format!(
-            "{}: {} points over {:.1} h; need at least {} points over {:.1} h",
+            "{}: {} samples over {:.1} h; need at least {} samples (and {} points after the heap floor)",
             a.label(),
-            c.points,
+            a.current_raw_points(),
             c.span_hours(),
-            super::assess::MIN_POINTS,
-            ctx.min_span_hours
+            super::assess::MIN_SAMPLES,
+            super::assess::MIN_POINTS
         ));
     }
     Decision {
@@ -427,6 +434,100 @@ fn restart_masked(ctx: &Context) -> Option<Decision> {
             decisive: Some(Decisive {
                 series: index,
                 segment: last,
+            }),
+            plateau_fit: None,
+        });
+    }
+    None
+}
+
+/// Fewest segments the blocked test pools.
+pub const MASKED_MIN_BLOCKS: usize = 3;
+
+/// Restart-masked growth in segments too short to test one by one: the blocked Kendall
+/// test over the second half of each segment (past any warm-up after the start).
+fn restart_masked_blocked(ctx: &Context) -> Option<Decision> {
+    let order: Vec<(Kind, &str, View)> = HEAP
+        .iter()
+        .chain(RSS.iter())
+        .chain(USAGE.iter())
+        .copied()
+        .collect();
+    for (kind, space, view) in order {
+        let Some((index, series)) = ctx
+            .all
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.kind == kind && a.space == space && a.view == view)
+        else {
+            continue;
+        };
+        let blocks: Vec<(Vec<f64>, Vec<f64>)> = series
+            .segments
+            .iter()
+            .filter(|s| s.fitted.len() >= 8)
+            .map(|s| {
+                let half = s.fitted.len() / 2;
+                (
+                    s.fitted.t[half..].iter().map(|t| t / 3600.0).collect(),
+                    s.fitted.y[half..].to_vec(),
+                )
+            })
+            .collect();
+        if blocks.len() < MASKED_MIN_BLOCKS {
+            continue;
+        }
+        let rising = blocks
+            .iter()
+            .filter(|(t, y)| super::trend::sen_slope(t, y).is_some_and(|b| b > 0.0))
+            .count();
+        let share = rising as f64 / blocks.len() as f64;
+        let Some(trend) = super::blocked::blocked_kendall(&blocks) else {
+            continue;
+        };
+        let level = series.points.median_value().abs().max(1.0);
+        let relative = trend.slope * 24.0 / level;
+        if !(trend.p_value < ctx.th.alpha
+            && trend.slope > 0.0
+            && relative >= ctx.th.min_relative_growth_per_day
+            && share >= MASKED_SHARE)
+        {
+            continue;
+        }
+        let reasons = vec![
+            format!(
+                "{} restarts cut {} into {} segments, too short to test one by one; pooled over the second half of {} of them (blocked Kendall test), it grows {}, {} of its level",
+                ctx.restarts,
+                series.label(),
+                series.segments.len(),
+                blocks.len(),
+                rate_with_ci(trend.slope, trend.ci95),
+                percent_per_day(relative)
+            ),
+            format!(
+                "{rising} of {} segments rise; z = {:.1}, p = {}, effective n {:.0} of {}",
+                blocks.len(),
+                trend.z,
+                reasons::p_value(trend.p_value),
+                trend.n_effective,
+                trend.n
+            ),
+            "restarts (pm2 max_memory_restart, OOM kills, deploys) reset memory and hide the leak"
+                .to_string(),
+        ];
+        let confidence = share * (1.0 - trend.p_value);
+        return Some(Decision {
+            verdict: Verdict::RestartMaskedLeak,
+            confidence: reasons::confidence(confidence),
+            reasons,
+            growth: Some(Growth {
+                kind: series.label(),
+                bytes_per_hour: trend.slope,
+                ci95: trend.ci95,
+            }),
+            decisive: Some(Decisive {
+                series: index,
+                segment: series.segments.len().checked_sub(1),
             }),
             plateau_fit: None,
         });
