@@ -378,6 +378,7 @@ impl PromClient {
                 .map_err(|e| PromError::Decode {
                     endpoint: endpoint_name(path),
                     reason: e.to_string(),
+                    truncated: false,
                 })?
         } else {
             decode(&body, &endpoint, status)

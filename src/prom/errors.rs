@@ -116,7 +116,12 @@ pub enum PromError {
         excerpt: String,
     },
     #[error("{endpoint} returned unreadable JSON: {reason}")]
-    Decode { endpoint: String, reason: String },
+    Decode {
+        endpoint: String,
+        reason: String,
+        /// The body ended early (a cut connection or a proxy limit): worth another try.
+        truncated: bool,
+    },
     #[error("{endpoint}: Prometheus error {error_type} (HTTP {status}): {message} ({})", error_type.hint())]
     Api {
         endpoint: String,
@@ -146,7 +151,7 @@ impl PromError {
     pub fn is_retryable(&self) -> bool {
         match self {
             PromError::Transport { .. } | PromError::Timeout { .. } => true,
-            PromError::Decode { .. } => true,
+            PromError::Decode { truncated, .. } => *truncated,
             PromError::Http { status, .. } => *status == 429 || *status >= 500,
             PromError::NotJson { .. } => false,
             PromError::Api {

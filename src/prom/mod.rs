@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod costs;
 pub mod decode;
 pub mod discover;
 pub mod errors;
