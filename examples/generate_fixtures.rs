@@ -1,7 +1,7 @@
 //! Regenerates the scenario fixtures: `cargo run --release --example generate_fixtures -- fixtures/`.
 //!
 //! Writes `fixtures/<scenario>/{app,cadvisor,node,redis}.json` (Prometheus `query_range`
-//! responses) and `truth.json` for every scenario. The output is byte-identical on every
+//! responses) and `expected/truth.json` for every scenario. The output is byte-identical on every
 //! run; see `fixtures/README.md`.
 //!
 //! With `--openmetrics`, writes `<dir>/<scenario>.om` instead: the same series as

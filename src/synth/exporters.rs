@@ -233,7 +233,7 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
     out.push(b.series(ours("container_spec_memory_limit_bytes"), |_| {
         h.cgroup_limit_bytes
     }));
-    out.push(b.series(ours("container_oom_events_total"), |_| 0.0));
+    out.push(b.series(ours("container_oom_events_total"), |i| trace.oom_events[i]));
     let neighbour_id = cgroup_id(&trace.neighbour_id);
     let neighbour = |name: &str| {
         labels(&[

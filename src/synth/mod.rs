@@ -103,7 +103,7 @@ impl ScenarioKind {
                 "The app writes files (pm2 log files) inside its container on a host with plenty of available memory: cgroup cache and usage climb linearly while rss, the heap and RSS stay flat. Reclaimable page cache, not a leak; working set grows only by the active share."
             }
             ScenarioKind::Plateau => {
-                "A fresh process warms an in-memory cache: the old-space floor follows a - b*exp(-t/tau) with tau of 4-16 hours, so memory grows early in the window and then saturates."
+                "A fresh process warms an in-memory cache: the old-space floor follows a - b*exp(-t/tau) with tau between a thirtieth and a tenth of the window, so memory grows early in the window and then saturates."
             }
             ScenarioKind::Stable => {
                 "Nothing grows: the heap shows only its GC sawtooth; some draws include one deploy restart."
@@ -204,8 +204,12 @@ struct TruthFile<'a> {
     params: &'a ScenarioParams,
 }
 
+/// Where a scenario directory keeps its truth: `<dir>/expected/truth.json`.
+pub const TRUTH_DIR: &str = "expected";
+
 /// Writes a scenario as a fixture directory: one `query_range` JSON file per exporter
-/// (`app.json`, `cadvisor.json`, `node.json`, `redis.json` when present) and `truth.json`.
+/// (`app.json`, `cadvisor.json`, `node.json`, `redis.json` when present) and
+/// `expected/truth.json`. Returns the files written, relative to `dir`.
 pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>, SynthError> {
     fs::create_dir_all(dir).map_err(|source| SynthError::Io {
         path: dir.to_path_buf(),
@@ -221,7 +225,14 @@ pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>
         write_prometheus_json(&series, &dir.join(&name))?;
         files.push(name);
     }
-    let path = dir.join("truth.json");
+    // The truth sits in a subdirectory so that `--input fixtures/<scenario>` reads only
+    // the exporter files.
+    let expected = dir.join(TRUTH_DIR);
+    fs::create_dir_all(&expected).map_err(|source| SynthError::Io {
+        path: expected.clone(),
+        source,
+    })?;
+    let path = expected.join("truth.json");
     let file = TruthFile {
         scenario: scenario.params.kind.name(),
         description: &scenario.description,
@@ -240,6 +251,6 @@ pub fn write_scenario_dir(scenario: &Scenario, dir: &Path) -> Result<Vec<String>
         path: path.clone(),
         source,
     })?;
-    files.push("truth.json".to_string());
+    files.push(format!("{TRUTH_DIR}/truth.json"));
     Ok(files)
 }

@@ -213,7 +213,7 @@ impl ScenarioParams {
         };
         let mut hosts = Vec::with_capacity(n_hosts);
         for i in 0..n_hosts {
-            hosts.push(draw_host(&mut rng, kind, i));
+            hosts.push(draw_host(&mut rng, kind, i, duration_s as f64 / 3600.0));
         }
         let gap = if kind == ScenarioKind::InsufficientData {
             None
@@ -257,7 +257,7 @@ impl ScenarioParams {
 }
 
 /// Draws one host for a scenario. Index 0 and 1 matter for the two-host scenarios.
-fn draw_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize) -> HostParams {
+fn draw_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize, window_h: f64) -> HostParams {
     let ip = format!("10.0.0.{}", 5 + index);
     let (kernel, kernel_version, cgroup_v2) = *pick(rng, &KERNELS);
     let mem_total = *pick(rng, &[8.0, 16.0, 16.0, 32.0, 64.0]) * GIB;
@@ -305,12 +305,18 @@ fn draw_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize) -> HostPara
         cache,
         expected: Verdict::Stable,
     };
-    shape_host(rng, kind, index, &mut host);
+    shape_host(rng, kind, index, window_h, &mut host);
     host
 }
 
 /// Applies what the scenario is about to a drawn host, and records the verdict it deserves.
-fn shape_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize, host: &mut HostParams) {
+fn shape_host(
+    rng: &mut ChaCha8Rng,
+    kind: ScenarioKind,
+    index: usize,
+    window_h: f64,
+    host: &mut HostParams,
+) {
     let p = &mut host.process;
     match kind {
         ScenarioKind::Stable => {
@@ -331,7 +337,9 @@ fn shape_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize, host: &mut
             p.heap_growth = HeapGrowth::Linear {
                 bytes_per_hour: rate,
             };
-            // pm2 max_memory_restart set so that a restart comes every 6-18 hours.
+            // pm2's max_memory_restart, or a container limit that the OOM killer
+            // enforces, set so that a restart comes every 6-18 hours.
+            let by_oom_killer = rng.random_bool(0.5);
             let hours = uniform(rng, 6.0, 18.0);
             p.age_at_start_h = uniform(rng, 0.0, hours * 0.8);
             // V8 commits old space in proportion to its live bytes, so RSS grows faster
@@ -344,8 +352,14 @@ fn shape_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize, host: &mut
                 + p.native_bytes
                 + p.binary_resident_bytes;
             let threshold = base_rss + rate * committed * hours;
-            p.restart_above_rss_bytes = Some((threshold / MIB).round() * MIB);
-            host.cgroup_limit_bytes = 0.0;
+            if by_oom_killer {
+                // The container also holds pm2's daemon, mapped files and kernel memory.
+                p.restart_above_rss_bytes = None;
+                host.cgroup_limit_bytes = ((threshold + 96.0 * MIB) / MIB).round() * MIB;
+            } else {
+                p.restart_above_rss_bytes = Some((threshold / MIB).round() * MIB);
+                host.cgroup_limit_bytes = 0.0;
+            }
             host.expected = Verdict::RestartMaskedLeak;
         }
         ScenarioKind::NativeGrowth => {
@@ -370,9 +384,10 @@ fn shape_host(rng: &mut ChaCha8Rng, kind: ScenarioKind, index: usize, host: &mut
         }
         ScenarioKind::Plateau => {
             p.age_at_start_h = uniform(rng, 0.1, 1.0);
+            // Saturation within the window: tau between a thirtieth and a tenth of it.
             p.heap_growth = HeapGrowth::Saturating {
-                amplitude_bytes: uniform(rng, 80.0, 300.0) * MIB,
-                tau_h: uniform(rng, 4.0, 16.0),
+                amplitude_bytes: uniform(rng, 120.0, 300.0) * MIB,
+                tau_h: uniform(rng, window_h / 30.0, window_h / 10.0),
             };
             host.expected = Verdict::Plateau;
         }

@@ -67,6 +67,8 @@ pub struct HostTrace {
     pub redis_max: f64,
     /// Unix seconds of each restart inside the window.
     pub restarts: Vec<f64>,
+    /// `container_oom_events_total` at each sample.
+    pub oom_events: Vec<f64>,
     /// 64-hex container ids and machine identity, for labels.
     pub container_id: String,
     pub neighbour_id: String,
@@ -189,6 +191,7 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
     let boot = start - uptime_s;
     let mut proc = Process::new(&mut rng, start - p.age_at_start_h * 3600.0);
     let mut deployed = false;
+    let mut oom_kills = 0u32;
     let mut page_cache = h.cache.initial_bytes;
     let mut prev_eval = start - params.step_s as f64;
     let total = h.mem_total_bytes;
@@ -209,6 +212,14 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
                 trace.restarts.push(at);
             }
         }
+        // The container's anonymous memory: node's plus pm2's daemon.
+        let mapped = round_to(p.binary_resident_bytes + pm2_mapped, OS_PAGE);
+        let anon_of = |app: &AppSample, noise: f64| {
+            round_to(
+                app.rss - p.binary_resident_bytes + pm2_anon * (1.0 + 0.01 * noise),
+                OS_PAGE,
+            )
+        };
         let mut app = app_sample(
             h,
             &mut proc,
@@ -218,12 +229,21 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
             map_max,
             large_object,
         );
-        if let Some(limit) = p.restart_above_rss_bytes
-            && app.rss > limit
-        {
+        let mut anon = anon_of(&app, normal(&mut rng));
+        // pm2's max_memory_restart, or the cgroup OOM killer once page cache cannot be
+        // reclaimed any further; pm2 then starts node again inside the same container.
+        let pm2_restart = p
+            .restart_above_rss_bytes
+            .is_some_and(|limit| app.rss > limit);
+        let oom_kill =
+            h.cgroup_limit_bytes > 0.0 && anon + kmem + mapped + 4.0 * MIB > h.cgroup_limit_bytes;
+        if pm2_restart || oom_kill {
             let at = prev_eval + rng.random_range(0.0..1.0) * (eval - prev_eval);
             proc = Process::new(&mut rng, at);
             trace.restarts.push(at);
+            if oom_kill {
+                oom_kills += 1;
+            }
             app = app_sample(
                 h,
                 &mut proc,
@@ -233,14 +253,10 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
                 map_max,
                 large_object,
             );
+            anon = anon_of(&app, normal(&mut rng));
         }
+        trace.oom_events.push(oom_kills as f64);
 
-        // The container: node's anon memory plus pm2's daemon; page cache with reclaim.
-        let anon = round_to(
-            app.rss - p.binary_resident_bytes + pm2_anon * (1.0 + 0.01 * normal(&mut rng)),
-            OS_PAGE,
-        );
-        let mapped = round_to(p.binary_resident_bytes + pm2_mapped, OS_PAGE);
         let hour_of_day = (eval.rem_euclid(86_400.0)) / 3600.0;
         let load = (std::f64::consts::TAU * (hour_of_day - 9.0) / 24.0).sin();
         let other_anon =

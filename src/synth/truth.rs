@@ -36,6 +36,8 @@ pub struct TargetTruth {
     pub plateau_tau_hours: Option<f64>,
     /// Restarts inside the window (deploys and pm2 `max_memory_restart`).
     pub restarts: usize,
+    /// Of those restarts, how many were the cgroup OOM killer (`container_oom_events_total`).
+    pub oom_kills: usize,
     /// pm2's `max_memory_restart` threshold, when set.
     pub pm2_limit_bytes: Option<f64>,
     /// The container memory limit (None when unlimited).
@@ -192,6 +194,7 @@ pub fn target_truth(params: &ScenarioParams, h: &HostParams, trace: &HostTrace) 
         plateau_amplitude_bytes: amplitude.map(f64::round),
         plateau_tau_hours: tau,
         restarts: trace.restarts.len(),
+        oom_kills: trace.oom_events.last().copied().unwrap_or(0.0) as usize,
         pm2_limit_bytes: h.process.restart_above_rss_bytes,
         cgroup_limit_bytes: (h.cgroup_limit_bytes > 0.0).then_some(h.cgroup_limit_bytes),
         observed_change_bytes: observed,
