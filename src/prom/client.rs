@@ -462,6 +462,14 @@ fn add_warnings(into: &mut Vec<String>, new: Vec<String>) {
     }
 }
 
+/// A multi-threaded async runtime for the synchronous command line to run the client on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, PromError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PromError::Config(format!("cannot start the async runtime: {e}")))
+}
+
 /// Unix seconds to milliseconds.
 pub fn seconds_to_ms(seconds: f64) -> i64 {
     (seconds * 1000.0).round() as i64
