@@ -85,6 +85,11 @@ impl PromClient {
             let pem = std::fs::read(path).map_err(|e| read_err(e.to_string()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| read_err(format!("not a PEM certificate bundle: {e}")))?;
+            if certs.is_empty() {
+                return Err(read_err(
+                    "no PEM certificate (-----BEGIN CERTIFICATE-----) in the file".to_string(),
+                ));
+            }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
