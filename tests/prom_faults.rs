@@ -389,3 +389,26 @@ async fn unreachable_servers_and_bad_tls_settings_are_reported_clearly() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn a_chunk_that_times_out_on_every_retry_is_halved() {
+    let server = FaultServer::start(vec![
+        Fault::Stall(Duration::from_secs(5)),
+        Fault::Stall(Duration::from_secs(5)),
+    ])
+    .await;
+    let mut c = config(&server.url());
+    c.request_timeout = Duration::from_secs(1);
+    c.retry.max_attempts = 2;
+    let client = PromClient::new(&c).unwrap();
+    let result = client.query_range("m", 0.0, 3000.0, 15.0).await.unwrap();
+    assert_complete(&result, 0, 3000, 15);
+    assert_eq!(
+        client
+            .stats()
+            .splits
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    assert_eq!(server.seen().len(), 4);
+}
