@@ -359,3 +359,56 @@ async fn server_warnings_reach_the_result() {
         vec!["heap_used: partial response: store 10.0.0.9 unreachable"]
     );
 }
+
+#[tokio::test]
+async fn unreachable_servers_and_bad_tls_settings_are_reported_clearly() {
+    // Nothing listens on a port just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut c = config(&format!("http://127.0.0.1:{port}"));
+    c.retry.max_attempts = 2;
+    let client = PromClient::new(&c).unwrap();
+    let err = client.query_range("m", 0.0, 60.0, 15.0).await.unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("gave up after 2 attempts") && text.contains("cannot reach"),
+        "{text}"
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let mut c = config("https://127.0.0.1:1");
+    c.ca_cert = Some(not_pem);
+    let err = PromClient::new(&c).unwrap_err().to_string();
+    assert!(
+        err.contains("CA certificate") && err.contains("ca.pem"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_chunk_that_times_out_on_every_retry_is_halved() {
+    let server = FaultServer::start(vec![
+        Fault::Stall(Duration::from_secs(5)),
+        Fault::Stall(Duration::from_secs(5)),
+    ])
+    .await;
+    let mut c = config(&server.url());
+    c.request_timeout = Duration::from_secs(1);
+    c.retry.max_attempts = 2;
+    let client = PromClient::new(&c).unwrap();
+    let result = client.query_range("m", 0.0, 3000.0, 15.0).await.unwrap();
+    assert_complete(&result, 0, 3000, 15);
+    assert_eq!(
+        client
+            .stats()
+            .splits
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1
+    );
+    assert_eq!(server.seen().len(), 4);
+}

@@ -19,6 +19,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
+/// How often a chunk's range is halved because every retry of it timed out.
+const MAX_TIMEOUT_SPLITS: u32 = 2;
+
 /// Counters of what the client did, read by progress displays.
 #[derive(Debug, Default)]
 pub struct ClientStats {
@@ -85,6 +88,11 @@ impl PromClient {
             let pem = std::fs::read(path).map_err(|e| read_err(e.to_string()))?;
             let certs = reqwest::Certificate::from_pem_bundle(&pem)
                 .map_err(|e| read_err(format!("not a PEM certificate bundle: {e}")))?;
+            if certs.is_empty() {
+                return Err(read_err(
+                    "no PEM certificate (-----BEGIN CERTIFICATE-----) in the file".to_string(),
+                ));
+            }
             for cert in certs {
                 builder = builder.add_root_certificate(cert);
             }
@@ -188,12 +196,13 @@ impl PromClient {
         chunk: Chunk,
         step_ms: i64,
     ) -> Result<Decoded, PromError> {
-        let mut pending = vec![chunk];
+        // Chunks still to fetch, with how often their range was halved after timeouts.
+        let mut pending = vec![(chunk, 0u32)];
         let mut out = Decoded {
             result_type: "matrix".to_string(),
             ..Decoded::default()
         };
-        while let Some(part) = pending.pop() {
+        while let Some((part, timeout_splits)) = pending.pop() {
             let params = [
                 ("query", promql.to_string()),
                 ("start", ms_to_param(part.start_ms)),
@@ -216,14 +225,22 @@ impl PromClient {
                     out.series.extend(decoded.series);
                     add_warnings(&mut out.warnings, decoded.warnings);
                 }
-                Err(e) if e.needs_split() => match part.halve(step_ms) {
-                    Some((a, b)) => {
-                        self.stats.splits.fetch_add(1, Ordering::Relaxed);
-                        pending.push(b);
-                        pending.push(a);
+                // Refused for its size, or timed out on every retry (at most
+                // MAX_TIMEOUT_SPLITS times, so a dead server does not multiply requests).
+                Err(e)
+                    if e.needs_split()
+                        || (e.is_timeout_like() && timeout_splits < MAX_TIMEOUT_SPLITS) =>
+                {
+                    let splits = timeout_splits + u32::from(!e.needs_split());
+                    match part.halve(step_ms) {
+                        Some((a, b)) => {
+                            self.stats.splits.fetch_add(1, Ordering::Relaxed);
+                            pending.push((b, splits));
+                            pending.push((a, splits));
+                        }
+                        None => return Err(PromError::CannotSplit { last: Box::new(e) }),
                     }
-                    None => return Err(PromError::CannotSplit { last: Box::new(e) }),
-                },
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -378,6 +395,7 @@ impl PromClient {
                 .map_err(|e| PromError::Decode {
                     endpoint: endpoint_name(path),
                     reason: e.to_string(),
+                    truncated: false,
                 })?
         } else {
             decode(&body, &endpoint, status)
@@ -386,7 +404,8 @@ impl PromClient {
     }
 
     fn transport_error(&self, endpoint: &str, error: reqwest::Error) -> PromError {
-        if error.is_timeout() {
+        // A connect timeout means the server is unreachable, not that the query is slow.
+        if error.is_timeout() && !error.is_connect() {
             return PromError::Timeout {
                 endpoint: endpoint.to_string(),
                 after: self.request_timeout,
@@ -459,6 +478,14 @@ fn add_warnings(into: &mut Vec<String>, new: Vec<String>) {
             into.push(w);
         }
     }
+}
+
+/// A multi-threaded async runtime for the synchronous command line to run the client on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, PromError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PromError::Config(format!("cannot start the async runtime: {e}")))
 }
 
 /// Unix seconds to milliseconds.

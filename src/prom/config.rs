@@ -153,6 +153,77 @@ impl PromConfig {
     }
 }
 
+/// The client's settings as the command line collects them (flags and env vars), before
+/// validation. Secrets are never values here: only the files (or env vars) holding them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PromSettings {
+    /// `--prometheus` / `PROMETHEUS_URL`.
+    pub url: String,
+    /// An extra path prefix (`/prometheus` for Mimir) when not part of the URL.
+    pub prefix: Option<String>,
+    /// `--bearer-token-file`; else `MEMGROWTH_BEARER_TOKEN`.
+    pub bearer_token_file: Option<PathBuf>,
+    /// `--basic-auth-user`, with `--basic-auth-password-file` or `MEMGROWTH_BASIC_AUTH_PASSWORD`.
+    pub basic_auth_user: Option<String>,
+    pub basic_auth_password_file: Option<PathBuf>,
+    /// `--header 'Name: value'`, repeatable.
+    pub headers: Vec<String>,
+    /// `--tenant` (X-Scope-OrgID).
+    pub tenant: Option<String>,
+    /// `--timeout`, a Prometheus duration (`2m`); default 2m.
+    pub timeout: Option<String>,
+    /// `--concurrency`; default 8.
+    pub concurrency: Option<usize>,
+    pub insecure: bool,
+    pub ca_cert: Option<PathBuf>,
+    /// `--backend`: prometheus, mimir, thanos, victoriametrics, or a points-per-series limit.
+    pub backend: Option<String>,
+}
+
+impl PromConfig {
+    /// Validates settings into a configuration: URL, credentials (read from their files
+    /// or env vars now), headers, tenant, timeout, concurrency and backend.
+    pub fn from_settings(settings: &PromSettings) -> Result<Self, PromError> {
+        let mut config = PromConfig::new(&settings.url, settings.prefix.as_deref())?;
+        let resolved = Auth::resolve(&super::auth::AuthSources {
+            bearer_token_file: settings.bearer_token_file.as_deref(),
+            basic_auth_user: settings.basic_auth_user.as_deref(),
+            basic_auth_password_file: settings.basic_auth_password_file.as_deref(),
+        })?;
+        match (&config.auth, resolved) {
+            (_, Auth::None) => {}
+            (Auth::None, auth) => config.auth = auth,
+            _ => {
+                return Err(PromError::Config(
+                    "the URL carries credentials and other credentials are configured too; use one"
+                        .into(),
+                ));
+            }
+        }
+        config.headers = settings
+            .headers
+            .iter()
+            .map(|h| ExtraHeader::parse(h))
+            .collect::<Result<_, _>>()?;
+        config.tenant = settings.tenant.clone().filter(|t| !t.is_empty());
+        if let Some(timeout) = &settings.timeout {
+            let seconds = crate::units::parse_duration(timeout)
+                .map_err(|e| PromError::Config(format!("--timeout: {e}")))?;
+            config.request_timeout = Duration::from_secs_f64(seconds);
+        }
+        if let Some(n) = settings.concurrency {
+            config.concurrency = n;
+        }
+        config.insecure = settings.insecure;
+        config.ca_cert = settings.ca_cert.clone();
+        if let Some(backend) = &settings.backend {
+            config.backend = Backend::parse(backend)?;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
 /// A URL for messages: userinfo and query removed even when the URL does not parse.
 pub fn redact_url_text(url: &str) -> String {
     let without_query = url.split(['?', '#']).next().unwrap_or("");
@@ -223,6 +294,45 @@ mod tests {
             .to_string();
         assert!(!err.contains("secret"), "{err}");
         assert_eq!(redact_url_text("http://u:pw@h:1/p?q=1"), "http://h:1/p");
+    }
+
+    #[test]
+    fn settings_validate_into_a_config() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = dir.path().join("token");
+        std::fs::write(&token, "t0k\n").unwrap();
+        let settings = PromSettings {
+            url: "https://mimir.example:8080".into(),
+            prefix: Some("prometheus".into()),
+            bearer_token_file: Some(token),
+            headers: vec!["X-Key: k".into()],
+            tenant: Some("team".into()),
+            timeout: Some("30s".into()),
+            concurrency: Some(3),
+            backend: Some("mimir".into()),
+            ..PromSettings::default()
+        };
+        let c = PromConfig::from_settings(&settings).unwrap();
+        assert_eq!(c.location(), "https://mimir.example:8080/prometheus");
+        assert_eq!(c.auth, Auth::Bearer(Secret::new("t0k")));
+        assert_eq!(c.request_timeout, Duration::from_secs(30));
+        assert_eq!(c.concurrency, 3);
+        assert_eq!(c.tenant.as_deref(), Some("team"));
+        let bad = PromSettings {
+            timeout: Some("soon".into()),
+            ..settings.clone()
+        };
+        assert!(
+            PromConfig::from_settings(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("--timeout")
+        );
+        let bad = PromSettings {
+            concurrency: Some(0),
+            ..settings
+        };
+        assert!(PromConfig::from_settings(&bad).is_err());
     }
 
     #[test]

@@ -37,6 +37,7 @@ fn envelope<D: for<'de> Deserialize<'de>>(
     let env: Envelope<D> = serde_json::from_slice(bytes).map_err(|e| PromError::Decode {
         endpoint: endpoint.to_string(),
         reason: e.to_string(),
+        truncated: e.is_eof(),
     })?;
     if env.status != "success" {
         return Err(PromError::Api {
@@ -50,6 +51,7 @@ fn envelope<D: for<'de> Deserialize<'de>>(
     let data = env.data.ok_or_else(|| PromError::Decode {
         endpoint: endpoint.to_string(),
         reason: "a successful answer without `data`".to_string(),
+        truncated: false,
     })?;
     let mut warnings = env.warnings;
     warnings.extend(env.infos.into_iter().map(|i| format!("info: {i}")));
@@ -69,10 +71,15 @@ pub fn decode_query(bytes: &[u8], endpoint: &str, status: u16) -> Result<Decoded
             error_type: ErrorType::parse(&error_type),
             message,
         },
-        other => PromError::Decode {
-            endpoint: endpoint.to_string(),
-            reason: other.to_string(),
-        },
+        other => {
+            let reason = other.to_string();
+            PromError::Decode {
+                endpoint: endpoint.to_string(),
+                // The streaming parser says so when the document ends early.
+                truncated: reason.contains("ends early"),
+                reason,
+            }
+        }
     })?;
     let result_type = match response.result_type {
         ResultType::Matrix => "matrix",
@@ -150,7 +157,16 @@ mod tests {
         let truncated = br#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"#;
         assert!(matches!(
             decode_query(truncated, "q", 200),
-            Err(PromError::Decode { .. })
+            Err(PromError::Decode {
+                truncated: true,
+                ..
+            })
         ));
+        // Complete JSON of the wrong shape is not worth retrying.
+        let wrong = br#"{"status":"success","data":{"resultType":"matrix","result":{"a":1}}}"#;
+        match decode_query(wrong, "q", 200) {
+            Err(e @ PromError::Decode { .. }) => assert!(!e.is_retryable(), "{e}"),
+            other => panic!("{other:?}"),
+        }
     }
 }

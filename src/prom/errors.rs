@@ -116,7 +116,12 @@ pub enum PromError {
         excerpt: String,
     },
     #[error("{endpoint} returned unreadable JSON: {reason}")]
-    Decode { endpoint: String, reason: String },
+    Decode {
+        endpoint: String,
+        reason: String,
+        /// The body ended early (a cut connection or a proxy limit): worth another try.
+        truncated: bool,
+    },
     #[error("{endpoint}: Prometheus error {error_type} (HTTP {status}): {message} ({})", error_type.hint())]
     Api {
         endpoint: String,
@@ -146,7 +151,7 @@ impl PromError {
     pub fn is_retryable(&self) -> bool {
         match self {
             PromError::Transport { .. } | PromError::Timeout { .. } => true,
-            PromError::Decode { .. } => true,
+            PromError::Decode { truncated, .. } => *truncated,
             PromError::Http { status, .. } => *status == 429 || *status >= 500,
             PromError::NotJson { .. } => false,
             PromError::Api {
@@ -175,6 +180,17 @@ impl PromError {
         }
     }
 
+    /// Whether the request (or every retry of it) ran out of time: the client's timeout
+    /// or a gateway's 504. A shorter range may then succeed where retries did not.
+    pub fn is_timeout_like(&self) -> bool {
+        match self {
+            PromError::Timeout { .. } => true,
+            PromError::Http { status, .. } => *status == 504,
+            PromError::RetriesExhausted { last, .. } => last.is_timeout_like(),
+            _ => false,
+        }
+    }
+
     /// The server's Retry-After, when it sent one.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -188,7 +204,7 @@ impl PromError {
 
 /// Messages with which Prometheus, Mimir, Thanos and VictoriaMetrics refuse a too-large query.
 pub fn message_asks_for_split(message: &str) -> bool {
-    const MARKERS: [&str; 7] = [
+    const MARKERS: [&str; 9] = [
         "exceeded maximum resolution",
         "too many samples",
         "query processing would load too many samples",
@@ -196,6 +212,8 @@ pub fn message_asks_for_split(message: &str) -> bool {
         "maxSamplesPerQuery",
         "cannot select more than",
         "the query time range exceeds the limit",
+        "max number of chunks",
+        "maximum number of chunks",
     ];
     MARKERS.iter().any(|m| message.contains(m))
 }

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod client;
 pub mod config;
+pub mod costs;
 pub mod decode;
 pub mod discover;
 pub mod errors;
@@ -14,8 +15,8 @@ pub mod queries;
 pub mod retry;
 
 pub use auth::{Auth, AuthSources, ExtraHeader, Secret};
-pub use client::{ClientStats, PromClient, RangeResult};
-pub use config::{Backend, PromConfig};
+pub use client::{ClientStats, PromClient, RangeResult, runtime};
+pub use config::{Backend, PromConfig, PromSettings};
 pub use discover::{DiscoveryReport, Gap, HostDiscovery, KindPresence, Missing, discover};
 pub use errors::{ErrorType, PromError};
 pub use fetch::{FetchWindow, KindQuery, fetch_queries, fetch_series};

@@ -39,15 +39,16 @@ pub fn host_matcher(hosts: &BTreeSet<String>, host_label: Option<&str>) -> Optio
     Matcher::new(label, MatchOp::RegexMatch, &pattern).ok()
 }
 
-/// The subject's hosts, from the label sets of its app (and container) series in the window.
-/// Empty when the subject has neither `--app` nor `--container` (then nothing is restricted).
+/// The subject's hosts, from the label sets of its app (and container) series in the
+/// window; `None` when the subject has neither `--app` nor `--container` (then nothing is
+/// restricted to hosts).
 pub async fn subject_hosts(
     client: &PromClient,
     catalog: &Catalog,
     subject: &Subject,
     start: f64,
     end: f64,
-) -> Result<BTreeSet<String>, PromError> {
+) -> Result<Option<BTreeSet<String>>, PromError> {
     let mut matchers = Vec::new();
     for (scope, selector) in [
         (Scope::App, &subject.app),
@@ -60,43 +61,46 @@ pub async fn subject_hosts(
         }
     }
     if matchers.is_empty() {
-        return Ok(BTreeSet::new());
+        return Ok(None);
     }
     let labels = client.series(&matchers, start, end).await?;
-    Ok(labels
-        .iter()
-        .map(|l| subject.host_of(l))
-        .filter(|h| !h.is_empty())
-        .collect())
+    Ok(Some(
+        labels
+            .iter()
+            .map(|l| subject.host_of(l))
+            .filter(|h| !h.is_empty())
+            .collect(),
+    ))
 }
 
-/// One query per kind of the catalog for the subject, given its hosts.
+/// One query per kind of the catalog for the subject. Kinds outside `--app` and
+/// `--container` are restricted to `hosts`; with `Some` empty hosts (the subject has no
+/// series in the window) they are not queried at all, and with `None` not restricted.
 pub fn kind_queries(
     catalog: &Catalog,
     subject: &Subject,
-    hosts: &BTreeSet<String>,
+    hosts: Option<&BTreeSet<String>>,
 ) -> Vec<KindQuery> {
     let host_label = subject.host_label.as_deref();
-    let restricted = |base: Selector| {
-        let mut selector = base;
-        if let Some(m) = host_matcher(hosts, host_label) {
-            selector.push(m);
+    let restricted = || -> Option<Selector> {
+        let mut selector = Selector::all();
+        if let Some(hosts) = hosts {
+            selector.push(host_matcher(hosts, host_label)?);
         }
-        selector
+        Some(selector)
     };
     Kind::ALL
         .iter()
-        .map(|kind| {
+        .filter_map(|kind| {
             let selector = match (kind.scope(), &subject.app, &subject.container) {
                 (Scope::App, Some(app), _) => app.clone(),
-                (Scope::App, None, _) => restricted(Selector::all()),
                 (Scope::Container, _, Some(container)) => container.clone(),
-                _ => restricted(Selector::all()),
+                _ => restricted()?,
             };
-            KindQuery {
+            Some(KindQuery {
                 kind: *kind,
                 promql: catalog.promql_with_host_label(*kind, &selector, host_label),
-            }
+            })
         })
         .collect()
 }
@@ -110,7 +114,7 @@ pub async fn plan_queries(
     end: f64,
 ) -> Result<Vec<KindQuery>, PromError> {
     let hosts = subject_hosts(client, catalog, subject, start, end).await?;
-    Ok(kind_queries(catalog, subject, &hosts))
+    Ok(kind_queries(catalog, subject, hosts.as_ref()))
 }
 
 /// Points per series an automatic step aims at at most: plenty for the fits (trend tests
@@ -176,7 +180,7 @@ mod tests {
             ..Subject::default()
         };
         let hosts = BTreeSet::from(["10.0.0.5".to_string()]);
-        let queries = kind_queries(&Catalog::default(), &subject, &hosts);
+        let queries = kind_queries(&Catalog::default(), &subject, Some(&hosts));
         assert_eq!(queries.len(), Kind::ALL.len());
         let of = |k: Kind| queries.iter().find(|q| q.kind == k).unwrap().promql.clone();
         assert!(
@@ -196,5 +200,12 @@ mod tests {
             of(Kind::HostMemTotal)
         );
         assert!(!of(Kind::HostMemTotal).contains("job="));
+        // No series of the subject: only its own selectors are queried.
+        let none = kind_queries(&Catalog::default(), &subject, Some(&BTreeSet::new()));
+        assert!(none.iter().all(|q| q.kind.scope() == Scope::App));
+        // No subject selectors at all: every kind, unrestricted.
+        let all = kind_queries(&Catalog::default(), &Subject::default(), None);
+        assert_eq!(all.len(), Kind::ALL.len());
+        assert!(all.iter().all(|q| !q.promql.contains("instance=~")));
     }
 }
