@@ -1,6 +1,8 @@
 //! Wording, number formatting and escaping shared by the text renderers.
 
-use crate::report::{Attribution, ComponentShare, Growth, HostContext, SeriesReport, TargetReport};
+use crate::report::{
+    Attribution, ComponentShare, Growth, HostContext, SeriesReport, SubjectInfo, TargetReport,
+};
 use crate::units::{format_bytes, format_hours, format_rate};
 use crate::verdict::Verdict;
 
@@ -186,6 +188,24 @@ pub fn available_text(ctx: &HostContext) -> String {
         (None, Some(f)) => share_text(f),
         (None, None) => "-".to_string(),
     }
+}
+
+/// What was analysed: `app {job="otl"} · container {name=~"otl-.*"} · by service · host label instance`.
+pub fn subject_text(subject: &SubjectInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(app) = &subject.app {
+        parts.push(format!("app {app}"));
+    }
+    if let Some(container) = &subject.container {
+        parts.push(format!("container {container}"));
+    }
+    if let Some(by) = &subject.by {
+        parts.push(format!("by {by}"));
+    }
+    if !subject.host_label.is_empty() {
+        parts.push(format!("host label {}", subject.host_label));
+    }
+    parts.join(" · ")
 }
 
 /// `otl-api on host-a`.
