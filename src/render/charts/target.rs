@@ -233,7 +233,10 @@ pub fn draw<DB: DrawingBackend>(
         let curve = scale(&model.curve);
         let (fitted, projected): (Vec<_>, Vec<_>) = curve.iter().partition(|(t, _)| *t <= data_end);
         chart
-            .draw_series(LineSeries::new(fitted.clone(), SELECTED.mix(0.7).stroke_width(3)))
+            .draw_series(LineSeries::new(
+                fitted.clone(),
+                SELECTED.mix(0.7).stroke_width(3),
+            ))
             .or_text()?;
         legend.add(
             Mark::Line {
