@@ -407,3 +407,66 @@ fn a_leak_verdict_suppresses_threshold_advice_and_a_limit_raises_materiality() {
         Some("cgroup_cache")
     );
 }
+
+#[test]
+fn a_heap_leak_on_one_host_is_told_as_retention_there() {
+    for seed in 0..SEEDS {
+        let memory = |heap: Curve| Memory {
+            heap,
+            sawtooth: 40.0 * MIB,
+            external: flat(9.0 * MIB),
+            native: flat(90.0 * MIB),
+            cache: flat(50.0 * MIB),
+            inactive_share: 0.5,
+            noise: 0.01,
+        };
+        let targets = vec![
+            target(
+                "otl-api",
+                &host_a(),
+                &memory(linear(150.0 * MIB, 8.0 * MIB)),
+                seed,
+            ),
+            target("otl-api", &host_b(), &memory(flat(150.0 * MIB)), seed + 100),
+        ];
+        let c = compare(&targets, &[]);
+        let heap = divergent(&c, "heap_used").unwrap_or_else(|| panic!("{c:#?}"));
+        assert!(heap.ratio > 2.0, "{heap:?}");
+        let rss = divergent(&c, "process_rss").unwrap();
+        assert_eq!(rss.explained_by.as_deref(), Some("heap_used"), "{rss:?}");
+        let explanation = text(&c.explanation);
+        assert!(
+            explanation.contains("retains memory on 10.0.0.5 only"),
+            "{explanation}"
+        );
+        assert!(!explanation.contains("not a leak"), "{explanation}");
+        assert!(
+            !explanation.contains("not a JavaScript leak"),
+            "{explanation}"
+        );
+        let recommendations = text(&c.recommendations);
+        assert!(
+            !recommendations.contains("--max-old-space-size"),
+            "{recommendations}"
+        );
+        assert!(
+            recommendations.contains("Do not hide the process_rss growth on 10.0.0.5"),
+            "{recommendations}"
+        );
+    }
+}
+
+#[test]
+fn kinds_missing_on_a_host_are_named() {
+    let mut targets = seed_case(9);
+    targets[1].series.retain(|s| {
+        s.key.kind.as_str().starts_with("heap")
+            || s.key.kind.as_str() == "external"
+            || s.key.kind.as_str() == "process_rss"
+    });
+    let c = compare(&targets, &[]);
+    assert!(c.divergent_kinds.is_empty(), "{:#?}", c.divergent_kinds);
+    assert!(consistent(&c, "heap_used"));
+    let explanation = text(&c.explanation);
+    assert!(explanation.contains("Missing, so not compared there: cgroup_usage on 10.0.0.7; cgroup_working_set on 10.0.0.7"), "{explanation}");
+}

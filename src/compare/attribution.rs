@@ -176,7 +176,7 @@ pub fn main_component(attribution: &Attribution) -> Option<&ComponentShare> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compare::consistency::{Thresholds, assess};
+    use crate::compare::consistency::{Scale, Thresholds, assess};
     use crate::compare::levels::HostLevel;
 
     const MIB: f64 = 1024.0 * 1024.0;
@@ -195,7 +195,7 @@ mod tests {
     }
 
     fn attribution_of(levels: &ServiceLevels, kind: Kind) -> Attribution {
-        let assessed = assess(levels, None, &Thresholds::default());
+        let assessed = assess(levels, &Scale::default(), &Thresholds::default());
         let a = assessed.iter().find(|a| a.kind == kind).unwrap();
         attribute("api", a, levels).unwrap()
     }

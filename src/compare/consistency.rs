@@ -1,9 +1,10 @@
 //! Consistency across hosts: which kinds agree and which diverge, by level and by slope.
 //!
 //! A kind diverges when the difference between its hosts is both *relatively* large
-//! (max/min ratio at least [`Thresholds::material_ratio`]) and *absolutely* material (at
-//! least [`Thresholds::min_abs_bytes`], and at least [`Thresholds::limit_fraction`] of the
-//! memory limit when one is known). Slopes diverge when the difference in growth, carried
+//! (max/min ratio at least [`Thresholds::material_ratio`]) and *absolutely* material: at
+//! least [`Thresholds::min_abs_bytes`], at least [`Thresholds::limit_fraction`] of the
+//! memory limit when one is known, and at least [`Thresholds::footprint_fraction`] of the
+//! service's footprint (its largest working set, or usage or RSS without one). Slopes diverge when the difference in growth, carried
 //! over the observed window, passes the same two tests against the smaller level. Every
 //! other kind seen on two or more hosts is consistent: it agrees within materiality.
 
@@ -27,6 +28,19 @@ pub struct Thresholds {
     pub min_abs_bytes: f64,
     /// When a limit is known, the difference must also be this fraction of it (2%).
     pub limit_fraction: f64,
+    /// The difference must also be this fraction of the service's footprint (10%, the upper
+    /// end of the usual 5-10% materiality convention): smaller differences change neither
+    /// how much memory the service needs nor the story of why hosts differ.
+    pub footprint_fraction: f64,
+}
+
+/// What absolute differences are measured against, for one service.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Scale {
+    /// The smallest known memory limit, bytes.
+    pub limit: Option<f64>,
+    /// The service's largest footprint across hosts, bytes.
+    pub footprint: Option<f64>,
 }
 
 impl Default for Thresholds {
@@ -35,20 +49,22 @@ impl Default for Thresholds {
             material_ratio: 1.25,
             min_abs_bytes: 32.0 * MIB,
             limit_fraction: 0.02,
+            footprint_fraction: 0.10,
         }
     }
 }
 
 impl Thresholds {
-    /// The absolute materiality in bytes, given the smallest known limit.
-    pub fn materiality_bytes(&self, limit: Option<f64>) -> f64 {
-        let from_limit = limit.map_or(0.0, |l| l * self.limit_fraction);
-        self.min_abs_bytes.max(from_limit)
+    /// The absolute materiality in bytes at a service's scale.
+    pub fn materiality_bytes(&self, scale: &Scale) -> f64 {
+        let from_limit = scale.limit.map_or(0.0, |l| l * self.limit_fraction);
+        let from_footprint = scale.footprint.map_or(0.0, |f| f * self.footprint_fraction);
+        self.min_abs_bytes.max(from_limit).max(from_footprint)
     }
 
     /// Whether a growth of `growth_bytes` on top of `level` is material.
-    pub fn is_material_growth(&self, growth_bytes: f64, level: f64, limit: Option<f64>) -> bool {
-        growth_bytes >= self.materiality_bytes(limit)
+    pub fn is_material_growth(&self, growth_bytes: f64, level: f64, scale: &Scale) -> bool {
+        growth_bytes >= self.materiality_bytes(scale)
             && growth_bytes >= (self.material_ratio - 1.0) * level.max(RATIO_FLOOR_BYTES)
     }
 
@@ -58,6 +74,7 @@ impl Thresholds {
             ("material_ratio".to_string(), self.material_ratio),
             ("min_abs_difference_bytes".to_string(), self.min_abs_bytes),
             ("limit_fraction".to_string(), self.limit_fraction),
+            ("footprint_fraction".to_string(), self.footprint_fraction),
             ("ratio_floor_bytes".to_string(), RATIO_FLOOR_BYTES),
             ("min_points".to_string(), super::levels::MIN_POINTS as f64),
             (
@@ -114,21 +131,36 @@ impl KindAssessment {
     }
 }
 
-/// Assesses every kind of one service; `limit` is the smallest known memory limit.
-pub fn assess(levels: &ServiceLevels, limit: Option<f64>, th: &Thresholds) -> Vec<KindAssessment> {
+/// Assesses every kind of one service at its scale.
+pub fn assess(levels: &ServiceLevels, scale: &Scale, th: &Thresholds) -> Vec<KindAssessment> {
     levels
         .iter()
-        .map(|(kind, per_host)| assess_kind(*kind, per_host, limit, th))
+        .map(|(kind, per_host)| assess_kind(*kind, per_host, scale, th))
         .collect()
+}
+
+/// The service's footprint: the largest level across hosts of the first kind present among
+/// working set, usage, process RSS, cgroup RSS and heap.
+pub fn footprint(levels: &ServiceLevels) -> Option<f64> {
+    [
+        Kind::CgroupWorkingSet,
+        Kind::CgroupUsage,
+        Kind::ProcessRss,
+        Kind::CgroupRss,
+        Kind::HeapUsed,
+    ]
+    .iter()
+    .find_map(|k| levels.get(k))
+    .and_then(|per_host| per_host.values().map(|l| l.level).reduce(f64::max))
 }
 
 fn assess_kind(
     kind: Kind,
     per_host: &BTreeMap<String, HostLevel>,
-    limit: Option<f64>,
+    scale: &Scale,
     th: &Thresholds,
 ) -> KindAssessment {
-    let materiality_bytes = th.materiality_bytes(limit);
+    let materiality_bytes = th.materiality_bytes(scale);
     let levels: Vec<(String, f64)> = per_host.iter().map(|(h, l)| (h.clone(), l.level)).collect();
     let slopes: Vec<(String, f64)> = per_host
         .iter()
@@ -161,7 +193,7 @@ fn assess_kind(
     let smallest_level = level_low.as_ref().map_or(0.0, |x| x.1);
     let slope_divergent = match (&slope_high, &slope_low, slope_window_hours) {
         (Some(hi), Some(lo), Some(hours)) if slopes.len() >= 2 => {
-            th.is_material_growth((hi.1 - lo.1) * hours, smallest_level, limit)
+            th.is_material_growth((hi.1 - lo.1) * hours, smallest_level, scale)
         }
         _ => false,
     };
@@ -234,7 +266,7 @@ mod tests {
                 Kind::External,
                 &[("a", 2.0 * MIB, 0.0), ("b", 4.0 * MIB, 0.0)],
             ),
-            None,
+            &Scale::default(),
             &th,
         );
         assert!(small[0].consistent());
@@ -245,7 +277,7 @@ mod tests {
                 Kind::CgroupUsage,
                 &[("a", 2048.0 * MIB, 0.0), ("b", 2253.0 * MIB, 0.0)],
             ),
-            None,
+            &Scale::default(),
             &th,
         );
         assert!(close[0].consistent());
@@ -255,7 +287,7 @@ mod tests {
                 Kind::CgroupUsage,
                 &[("a", 2765.0 * MIB, 0.0), ("b", 400.0 * MIB, 0.0)],
             ),
-            None,
+            &Scale::default(),
             &th,
         );
         assert!(far[0].level_divergent);
@@ -269,9 +301,19 @@ mod tests {
             Kind::ProcessRss,
             &[("a", 100.0 * MIB, 0.0), ("b", 160.0 * MIB, 0.0)],
         );
-        assert!(assess(&l, None, &th)[0].level_divergent);
+        assert!(assess(&l, &Scale::default(), &th)[0].level_divergent);
         // 2% of 4 GiB is 82 MiB > 60 MiB.
-        assert!(!assess(&l, Some(4096.0 * MIB), &th)[0].level_divergent);
+        assert!(
+            !assess(
+                &l,
+                &Scale {
+                    limit: Some(4096.0 * MIB),
+                    footprint: None,
+                },
+                &th,
+            )[0]
+            .level_divergent
+        );
     }
 
     #[test]
@@ -282,7 +324,7 @@ mod tests {
             Kind::CgroupUsage,
             &[("a", 500.0 * MIB, 10.0 * MIB), ("b", 500.0 * MIB, 0.0)],
         );
-        let a = &assess(&l, None, &th)[0];
+        let a = &assess(&l, &Scale::default(), &th)[0];
         assert!(!a.level_divergent && a.slope_divergent);
         assert_eq!(a.slope_high.as_ref().unwrap().0, "a");
         // +0.1 MiB/h: 4.8 MiB over the window, immaterial.
@@ -290,14 +332,38 @@ mod tests {
             Kind::CgroupUsage,
             &[("a", 500.0 * MIB, 0.1 * MIB), ("b", 500.0 * MIB, 0.0)],
         );
-        assert!(assess(&l, None, &th)[0].consistent());
+        assert!(assess(&l, &Scale::default(), &th)[0].consistent());
+    }
+
+    #[test]
+    fn a_large_footprint_makes_small_side_differences_immaterial() {
+        let th = Thresholds::default();
+        // 100 MiB against 140 MiB of heap: 1.4x and 40 MiB apart.
+        let l = levels(
+            Kind::HeapUsed,
+            &[("a", 100.0 * MIB, 0.0), ("b", 140.0 * MIB, 0.0)],
+        );
+        assert!(assess(&l, &Scale::default(), &th)[0].level_divergent);
+        // Next to a 1.2 GiB working set, 40 MiB is under the 10% materiality.
+        let scale = Scale {
+            limit: None,
+            footprint: Some(1200.0 * MIB),
+        };
+        assert!(assess(&l, &scale, &th)[0].consistent());
+        let mut both = l.clone();
+        both.extend(levels(
+            Kind::CgroupWorkingSet,
+            &[("a", 400.0 * MIB, 0.0), ("b", 1200.0 * MIB, 0.0)],
+        ));
+        assert_eq!(footprint(&both), Some(1200.0 * MIB));
+        assert_eq!(footprint(&l), Some(140.0 * MIB));
     }
 
     #[test]
     fn one_host_is_neither_consistent_nor_divergent() {
         let a = &assess(
             &levels(Kind::HeapUsed, &[("a", 1.0, 0.0)]),
-            None,
+            &Scale::default(),
             &Thresholds::default(),
         )[0];
         assert!(!a.consistent() && !a.divergent());

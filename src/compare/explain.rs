@@ -62,10 +62,11 @@ pub fn explain(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> Vec<
             "Every compared kind agrees across the {} hosts: no max/min ratio reaches {:.2} with a difference of at least {}.",
             v.hosts.len(),
             v.thresholds.material_ratio,
-            format_bytes(v.thresholds.materiality_bytes(v.limit))
+            format_bytes(v.thresholds.materiality_bytes(&v.scale))
         ));
     }
     out.extend(consistent(v));
+    out.extend(missing(v));
     let mut kernel_told = false;
     if let Some(cache) = cache_story(v) {
         out.extend(cache_cause(v, cache, ctx, &mut kernel_told));
@@ -74,17 +75,35 @@ pub fn explain(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> Vec<
         out.extend(native_cause(v, native, ctx));
     }
     if let Some(heap) = v.assessment(Kind::HeapUsed).filter(|a| a.divergent()) {
-        if let (Some(hi), Some(lo)) = (&heap.level_high, &heap.level_low) {
-            out.push(format!(
-                "The V8 heap itself differs between hosts ({}: {}, {}: {}): the hosts get different load or run different code; compare heap snapshots taken on both.",
-                hi.0, format_bytes(hi.1), lo.0, format_bytes(lo.1)
-            ));
-        }
+        out.extend(heap_differs(heap));
     }
     if !kernel_told {
         out.extend(kernels_differ(v, ctx));
     }
     out
+}
+
+/// The heap itself differs: by growth (retention on some hosts only) or by level (load, code).
+fn heap_differs(heap: &KindAssessment) -> Option<String> {
+    if heap.slope_divergent {
+        let (hi, lo) = (heap.slope_high.as_ref()?, heap.slope_low.as_ref()?);
+        return Some(format!(
+            "The V8 heap grows {} on {} against {} on {}: the heap retains memory on {} only; compare heap snapshots taken there hours apart.",
+            format_rate(hi.1),
+            hi.0,
+            format_rate(lo.1),
+            lo.0,
+            hi.0
+        ));
+    }
+    let (hi, lo) = (heap.level_high.as_ref()?, heap.level_low.as_ref()?);
+    Some(format!(
+        "The V8 heap itself differs between hosts ({}: {}, {}: {}): the hosts get different load or run different code; compare heap snapshots taken on both.",
+        hi.0,
+        format_bytes(hi.1),
+        lo.0,
+        format_bytes(lo.1)
+    ))
 }
 
 /// The divergence of one kind, with its attribution.
@@ -211,14 +230,7 @@ fn consistent(v: &ServiceView<'_>) -> Option<String> {
     let parts: Vec<String> = ordered(v, |a| a.consistent())
         .into_iter()
         .map(|a| {
-            let ratio = a.ratio.unwrap_or(1.0);
-            let spread = if ratio >= v.thresholds.material_ratio {
-                let diff = a.level_high.as_ref().map_or(0.0, |x| x.1)
-                    - a.level_low.as_ref().map_or(0.0, |x| x.1);
-                format!("{} apart (immaterial)", format_bytes(diff))
-            } else {
-                format!("within {}", within(ratio))
-            };
+            let spread = agreement(v, a);
             if a.kind == Kind::HeapUsed {
                 format!("{} {spread} ({})", a.kind, host_levels(a))
             } else {
@@ -231,6 +243,46 @@ fn consistent(v: &ServiceView<'_>) -> Option<String> {
     } else {
         Some(format!("Consistent across hosts: {}.", parts.join(", ")))
     }
+}
+
+/// Kinds that some hosts lack, which the comparison could not use there.
+fn missing(v: &ServiceView<'_>) -> Option<String> {
+    let parts: Vec<String> = ordered(v, |a| a.hosts() < v.hosts.len())
+        .into_iter()
+        .map(|a| {
+            let absent: Vec<&str> = v
+                .hosts
+                .iter()
+                .filter(|h| !a.per_host.contains_key(*h))
+                .map(String::as_str)
+                .collect();
+            format!("{} on {}", a.kind, absent.join(", "))
+        })
+        .collect();
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!(
+            "Missing, so not compared there: {}.",
+            parts.join("; ")
+        ))
+    }
+}
+
+/// How closely a consistent kind agrees: "within 3%", or, when the ratio is large but the
+/// difference immaterial, "37.0 MiB apart (1.4x), under the 121 MiB materiality".
+pub fn agreement(v: &ServiceView<'_>, a: &KindAssessment) -> String {
+    let ratio = a.ratio.unwrap_or(1.0);
+    if ratio < v.thresholds.material_ratio {
+        return format!("within {}", within(ratio));
+    }
+    let diff =
+        a.level_high.as_ref().map_or(0.0, |x| x.1) - a.level_low.as_ref().map_or(0.0, |x| x.1);
+    format!(
+        "{} apart ({ratio:.1}x), under the {} materiality",
+        format_bytes(diff),
+        format_bytes(a.materiality_bytes)
+    )
 }
 
 /// "3%" for a ratio of 1.03; at least "1%".
@@ -333,12 +385,12 @@ fn not_a_leak(v: &ServiceView<'_>) -> Option<String> {
     }
     let evidence = match (v.assessment(Kind::HeapUsed), v.assessment(Kind::CgroupRss)) {
         (Some(h), _) if h.consistent() => format!(
-            "The V8 heap is the same on every host (heap_used within {})",
-            within(h.ratio.unwrap_or(1.0))
+            "The V8 heap agrees across hosts (heap_used {})",
+            agreement(v, h)
         ),
         (None, Some(r)) if r.consistent() => format!(
-            "Anonymous memory is the same on every host (cgroup_rss within {})",
-            within(r.ratio.unwrap_or(1.0))
+            "Anonymous memory agrees across hosts (cgroup_rss {})",
+            agreement(v, r)
         ),
         _ => return None,
     };
@@ -408,8 +460,8 @@ fn native_cause(
     }
     if let Some(h) = v.assessment(Kind::HeapUsed).filter(|h| h.consistent()) {
         out.push(format!(
-            "The V8 heap is the same on every host (heap_used within {}): not a JavaScript leak.",
-            within(h.ratio.unwrap_or(1.0))
+            "The V8 heap agrees across hosts (heap_used {}): not a JavaScript leak.",
+            agreement(v, h)
         ));
     }
     out

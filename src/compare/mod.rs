@@ -19,7 +19,7 @@ use crate::report::{
     TargetReport,
 };
 use crate::target::Target;
-use consistency::{KindAssessment, Thresholds};
+use consistency::{KindAssessment, Scale, Thresholds};
 use levels::ServiceLevels;
 use std::collections::BTreeMap;
 
@@ -37,8 +37,8 @@ pub struct ServiceView<'a> {
     pub assessments: Vec<KindAssessment>,
     /// One per divergent kind, in kind order.
     pub attributions: Vec<Attribution>,
-    /// The smallest known memory limit across hosts (cgroup limit or the analysis' limit).
-    pub limit: Option<f64>,
+    /// The smallest known memory limit and the largest footprint, across hosts.
+    pub scale: Scale,
     pub reports: Vec<&'a TargetReport>,
     pub thresholds: Thresholds,
 }
@@ -63,7 +63,7 @@ impl ServiceView<'_> {
         };
         let growth = l.slope_per_hour.unwrap_or(0.0) * l.span_hours;
         self.thresholds
-            .is_material_growth(growth, l.level, self.limit)
+            .is_material_growth(growth, l.level, &self.scale)
     }
 }
 
@@ -145,8 +145,11 @@ pub fn service_view<'a>(
     hosts.dedup();
     let reports: Vec<&TargetReport> = reports.iter().filter(|r| r.service == service).collect();
     let levels = levels::service_levels(targets);
-    let limit = service_limit(targets, &reports);
-    let assessments = consistency::assess(&levels, limit, th);
+    let scale = Scale {
+        limit: service_limit(targets, &reports),
+        footprint: consistency::footprint(&levels),
+    };
+    let assessments = consistency::assess(&levels, &scale, th);
     let attributions = assessments
         .iter()
         .filter_map(|a| attribution::attribute(service, a, &levels))
@@ -157,7 +160,7 @@ pub fn service_view<'a>(
         levels,
         assessments,
         attributions,
-        limit,
+        scale,
         reports,
         thresholds: *th,
     }

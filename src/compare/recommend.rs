@@ -123,7 +123,7 @@ fn thresholds(v: &ServiceView<'_>) -> Vec<String> {
             None if !leak_verdict => {
                 if let Some(top) = highest(v, kind) {
                     let size = round_up(top.1 * RSS_HEADROOM);
-                    let over_limit = v.limit.filter(|l| size > *l).map_or(String::new(), |l| {
+                    let over_limit = v.scale.limit.filter(|l| size > *l).map_or(String::new(), |l| {
                         format!(
                             "; the memory limit of {} is below it: raise the limit, or the container is killed before pm2 restarts it",
                             format_bytes(l)
