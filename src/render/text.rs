@@ -173,6 +173,8 @@ pub fn component_difference(a: &Attribution, c: &ComponentShare) -> String {
 pub fn share_text(share: f64) -> String {
     if !share.is_finite() {
         "n/a".to_string()
+    } else if share.abs() < 0.0005 {
+        "0.0%".to_string()
     } else if share.abs() < 0.1 {
         format!("{:.1}%", share * 100.0)
     } else {
@@ -260,6 +262,9 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(escape_md("a|b_c <x>\n"), "a\\|b\\_c &lt;x&gt; ");
+        assert_eq!(share_text(-0.000_084), "0.0%");
+        assert_eq!(share_text(0.024), "2.4%");
+        assert_eq!(share_text(0.86), "86%");
     }
 
     #[test]
