@@ -39,7 +39,10 @@ figcaption{color:var(--muted);font-size:13px;margin-top:4px}
 details summary{cursor:pointer;color:var(--muted);margin-top:8px}
 code{font-size:13px}
 footer{padding-bottom:28px}
-td.barcell{width:30%}
+table.attr{table-layout:fixed}
+table.attr th:nth-child(1){width:36%}
+table.attr th:nth-child(2){width:16%}
+table.attr th:nth-child(3){width:10%}
 .bar{display:inline-block;height:10px;border-radius:2px;background:#60a5fa}
 .sub{padding-left:18px}
 ";
@@ -113,7 +116,7 @@ fn attributions(out: &mut String, report: &Report) {
     for a in list {
         let _ = writeln!(
             out,
-            "<p><strong>{}</strong></p><table><thead><tr><th>Component</th><th>Difference</th><th>Share</th><th></th></tr></thead><tbody>",
+            "<p><strong>{}</strong></p><table class=\"attr\"><thead><tr><th>Component</th><th>Difference</th><th>Share</th><th></th></tr></thead><tbody>",
             esc(&attribution_headline(a))
         );
         for c in &a.components {
