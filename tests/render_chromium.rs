@@ -67,6 +67,7 @@ fn load(browser: &Path, page: &Path, work: &Path) -> Run {
             "--enable-logging=stderr",
             "--v=0",
             "--hide-scrollbars",
+            "--run-all-compositor-stages-before-draw",
             "--window-size=1280,1800",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))

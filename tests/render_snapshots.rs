@@ -86,6 +86,23 @@ fn narrow_table_fits_its_width() {
 }
 
 #[test]
+fn tiny_widths_still_render_every_target() {
+    let report = sample_report();
+    for width in [0, 10, 40, 79] {
+        let text = render_terminal(
+            &report,
+            TerminalStyle {
+                color: false,
+                width: Some(width),
+            },
+        );
+        for target in &report.targets {
+            assert!(text.contains(&format!("{} on {}", target.service, target.host)));
+        }
+    }
+}
+
+#[test]
 fn colour_only_when_asked() {
     let report = sample_report();
     let plain = render_terminal(&report, PLAIN);

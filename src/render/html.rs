@@ -5,8 +5,8 @@ use super::RenderError;
 use super::charts::{self, ChartKind, ChartSpec};
 use super::text::{
     attribution_headline, available_text, ci_text, component_difference, confidence_text,
-    escape_xml as esc, limit_text, p_value_text, rate_text, series_label, share_text, target_label,
-    time_to_limit_text, verdict_hex, verdict_label, verdict_meaning,
+    escape_xml as esc, limit_text, p_value_text, rate_text, series_label, share_text, subject_text,
+    target_label, time_to_limit_text, verdict_hex, verdict_label, verdict_meaning,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -39,7 +39,10 @@ figcaption{color:var(--muted);font-size:13px;margin-top:4px}
 details summary{cursor:pointer;color:var(--muted);margin-top:8px}
 code{font-size:13px}
 footer{padding-bottom:28px}
-td.barcell{width:30%}
+table.attr{table-layout:fixed}
+table.attr th:nth-child(1){width:36%}
+table.attr th:nth-child(2){width:16%}
+table.attr th:nth-child(3){width:10%}
 .bar{display:inline-block;height:10px;border-radius:2px;background:#60a5fa}
 .sub{padding-left:18px}
 ";
@@ -113,7 +116,7 @@ fn attributions(out: &mut String, report: &Report) {
     for a in list {
         let _ = writeln!(
             out,
-            "<p><strong>{}</strong></p><table><thead><tr><th>Component</th><th>Difference</th><th>Share</th><th></th></tr></thead><tbody>",
+            "<p><strong>{}</strong></p><table class=\"attr\"><thead><tr><th>Component</th><th>Difference</th><th>Share</th><th></th></tr></thead><tbody>",
             esc(&attribution_headline(a))
         );
         for c in &a.components {
@@ -347,6 +350,14 @@ pub fn render_html(report: &Report) -> Result<String, RenderError> {
         report.source.series,
         report.source.samples,
     );
+    let subject = subject_text(&report.subject);
+    if !subject.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p class=\"meta\">Subject: <code>{}</code></p>",
+            esc(&subject)
+        );
+    }
     verdict_table(&mut out, report);
     comparison(&mut out, report, &specs)?;
     for index in 0..report.targets.len() {
@@ -364,7 +375,7 @@ pub fn render_html(report: &Report) -> Result<String, RenderError> {
         s.alpha,
         s.min_relative_growth_per_day * 100.0
     );
-    for (name, value) in &s.other {
+    for (name, value) in s.other.iter().chain(&report.comparison.thresholds) {
         let _ = write!(out, "<dt>{}</dt><dd>{value}</dd>", esc(name));
     }
     out.push_str("</dl></section>\n</main>\n");

@@ -4,8 +4,8 @@
 use super::charts::{self, ChartKind};
 use super::text::{
     attribution_headline, available_text, ci_text, component_difference, confidence_text,
-    escape_md, limit_text, p_value_text, rate_text, series_label, share_text, target_label,
-    time_to_limit_text, verdict_label, verdict_meaning,
+    escape_md, limit_text, p_value_text, rate_text, series_label, share_text, subject_text,
+    target_label, time_to_limit_text, verdict_label, verdict_meaning,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -240,6 +240,10 @@ pub fn render_markdown(report: &Report, chart_dir: Option<&str>) -> String {
         escape_md(&report.tool.name),
         escape_md(&report.tool.version),
     );
+    let subject = subject_text(&report.subject);
+    if !subject.is_empty() {
+        let _ = writeln!(out, "Subject: {}\n", escape_md(&subject));
+    }
     summary_table(&mut out, report);
     comparison(&mut out, report);
     hosts_table(&mut out, report);
@@ -271,7 +275,7 @@ pub fn render_markdown(report: &Report, chart_dir: Option<&str>) -> String {
         s.alpha,
         s.min_relative_growth_per_day * 100.0
     );
-    for (name, value) in &s.other {
+    for (name, value) in s.other.iter().chain(&report.comparison.thresholds) {
         let _ = writeln!(out, "- {}: {value}", escape_md(name));
     }
     out

@@ -1,6 +1,8 @@
 //! Wording, number formatting and escaping shared by the text renderers.
 
-use crate::report::{Attribution, ComponentShare, Growth, HostContext, SeriesReport, TargetReport};
+use crate::report::{
+    Attribution, ComponentShare, Growth, HostContext, SeriesReport, SubjectInfo, TargetReport,
+};
 use crate::units::{format_bytes, format_hours, format_rate};
 use crate::verdict::Verdict;
 
@@ -171,6 +173,8 @@ pub fn component_difference(a: &Attribution, c: &ComponentShare) -> String {
 pub fn share_text(share: f64) -> String {
     if !share.is_finite() {
         "n/a".to_string()
+    } else if share.abs() < 0.0005 {
+        "0.0%".to_string()
     } else if share.abs() < 0.1 {
         format!("{:.1}%", share * 100.0)
     } else {
@@ -186,6 +190,24 @@ pub fn available_text(ctx: &HostContext) -> String {
         (None, Some(f)) => share_text(f),
         (None, None) => "-".to_string(),
     }
+}
+
+/// What was analysed: `app {job="otl"} · container {name=~"otl-.*"} · by service · host label instance`.
+pub fn subject_text(subject: &SubjectInfo) -> String {
+    let mut parts = Vec::new();
+    if let Some(app) = &subject.app {
+        parts.push(format!("app {app}"));
+    }
+    if let Some(container) = &subject.container {
+        parts.push(format!("container {container}"));
+    }
+    if let Some(by) = &subject.by {
+        parts.push(format!("by {by}"));
+    }
+    if !subject.host_label.is_empty() {
+        parts.push(format!("host label {}", subject.host_label));
+    }
+    parts.join(" · ")
 }
 
 /// `otl-api on host-a`.
@@ -240,6 +262,9 @@ mod tests {
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;"
         );
         assert_eq!(escape_md("a|b_c <x>\n"), "a\\|b\\_c &lt;x&gt; ");
+        assert_eq!(share_text(-0.000_084), "0.0%");
+        assert_eq!(share_text(0.024), "2.4%");
+        assert_eq!(share_text(0.86), "86%");
     }
 
     #[test]

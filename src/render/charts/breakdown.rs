@@ -62,7 +62,8 @@ pub fn draw<DB: DrawingBackend>(
     for series in &overlays {
         extent.include_points(&series.samples);
     }
-    extent.include_level(target.limit_bytes);
+    let shown_limit = panel::drawable_limit(target.limit_bytes, extent.max_bytes);
+    extent.include_level(shown_limit);
     let extent = extent.usable(
         parse_timestamp(&report.window.start).unwrap_or(f64::NAN),
         parse_timestamp(&report.window.end).unwrap_or(f64::NAN),
@@ -111,7 +112,16 @@ pub fn draw<DB: DrawingBackend>(
             .or_text()?;
         legend.add(Mark::Line { color, width: 2 }, series.kind.clone());
     }
-    if let Some(limit) = target.limit_bytes.filter(|l| l.is_finite()) {
+    if let (None, Some(limit)) = (shown_limit, target.limit_bytes) {
+        legend.add(
+            Mark::Dashed {
+                color: LIMIT,
+                width: 2,
+            },
+            format!("limit {}, far above the chart", format_bytes(limit)),
+        );
+    }
+    if let Some(limit) = shown_limit {
         let y = unit.scale(limit);
         chart
             .draw_series(DashedLineSeries::new(

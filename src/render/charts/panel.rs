@@ -56,6 +56,15 @@ impl<T, E: std::fmt::Display> OrText<T> for Result<T, E> {
     }
 }
 
+/// A limit further above the data than this factor is named in the legend but not drawn,
+/// so a distant limit (often the host's whole memory) does not flatten the series.
+pub const FAR_LIMIT: f64 = 2.0;
+
+/// The limit when it is close enough to `data_max` to draw; `None` when absent or off scale.
+pub fn drawable_limit(limit: Option<f64>, data_max: f64) -> Option<f64> {
+    limit.filter(|l| l.is_finite() && (data_max <= 0.0 || *l <= data_max * FAR_LIMIT))
+}
+
 /// The time span and the highest byte value a panel must show.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Extent {
@@ -200,4 +209,23 @@ pub fn empty_note<DB: DrawingBackend>(panel: &mut Panel<'_, DB>, text: &str) -> 
         )))
         .or_text()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FAR_LIMIT, drawable_limit};
+
+    #[test]
+    fn far_limits_are_not_drawn() {
+        let gib = 1024.0 * 1024.0 * 1024.0;
+        assert_eq!(drawable_limit(Some(gib), 0.7 * gib), Some(gib));
+        assert_eq!(drawable_limit(Some(32.0 * gib), 2.0 * gib), None);
+        assert_eq!(
+            drawable_limit(Some(FAR_LIMIT * gib), gib),
+            Some(FAR_LIMIT * gib)
+        );
+        assert_eq!(drawable_limit(Some(gib), 0.0), Some(gib));
+        assert_eq!(drawable_limit(None, gib), None);
+        assert_eq!(drawable_limit(Some(f64::NAN), gib), None);
+    }
 }

@@ -17,28 +17,29 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The series whose growth decided the verdict, or the best one to show.
+/// The series whose growth decided the verdict, or the best one to show: among the series
+/// of the growth's kind (or all series when nothing grows), a fitted post-GC floor first,
+/// then any fitted series, then any with samples.
 pub fn primary(target: &TargetReport) -> Option<&SeriesReport> {
     let fitted = |s: &&SeriesReport| s.selected_model.is_some() && !s.samples.is_empty();
-    let by_growth = target
-        .growth
-        .as_ref()
-        .map(|g| {
-            target
-                .series
-                .iter()
-                .filter(|s| s.kind == g.kind)
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default();
-    by_growth
-        .iter()
-        .copied()
-        .find(fitted)
+    let floor = |s: &&SeriesReport| s.view == "floor" && fitted(s);
+    let pick = |candidates: &[&'_ SeriesReport]| -> Option<usize> {
+        candidates
+            .iter()
+            .position(floor)
+            .or_else(|| candidates.iter().position(fitted))
+    };
+    let all: Vec<&SeriesReport> = target.series.iter().collect();
+    let by_growth: Vec<&SeriesReport> = match &target.growth {
+        Some(g) => all.iter().copied().filter(|s| s.kind == g.kind).collect(),
+        None => Vec::new(),
+    };
+    pick(&by_growth)
+        .and_then(|i| by_growth.get(i).copied())
         .or_else(|| by_growth.first().copied())
-        .or_else(|| target.series.iter().find(fitted))
-        .or_else(|| target.series.iter().find(|s| !s.samples.is_empty()))
-        .or_else(|| target.series.first())
+        .or_else(|| pick(&all).and_then(|i| all.get(i).copied()))
+        .or_else(|| all.iter().copied().find(|s| !s.samples.is_empty()))
+        .or_else(|| all.first().copied())
 }
 
 fn dashed<DB: DrawingBackend>(
@@ -106,7 +107,9 @@ pub fn draw<DB: DrawingBackend>(
     for at in &restarts {
         extent.include_time(Some(*at));
     }
-    extent.include_level(target.limit_bytes);
+    extent.include_level(target.plateau.as_ref().map(|p| p.asymptote_bytes));
+    let shown_limit = panel::drawable_limit(target.limit_bytes, extent.max_bytes);
+    extent.include_level(shown_limit);
     extent.include_level(target.plateau.as_ref().map(|p| p.asymptote_bytes));
     let window = (
         parse_timestamp(&report.window.start).unwrap_or(f64::NAN),
@@ -233,7 +236,10 @@ pub fn draw<DB: DrawingBackend>(
         let curve = scale(&model.curve);
         let (fitted, projected): (Vec<_>, Vec<_>) = curve.iter().partition(|(t, _)| *t <= data_end);
         chart
-            .draw_series(LineSeries::new(fitted.clone(), SELECTED.stroke_width(3)))
+            .draw_series(LineSeries::new(
+                fitted.clone(),
+                SELECTED.mix(0.7).stroke_width(3),
+            ))
             .or_text()?;
         legend.add(
             Mark::Line {
@@ -257,7 +263,16 @@ pub fn draw<DB: DrawingBackend>(
     }
 
     // Levels: the limit and a plateau's asymptote.
-    if let Some(limit) = target.limit_bytes.filter(|l| l.is_finite()) {
+    if shown_limit.is_none() && target.limit_bytes.is_some() {
+        legend.add(
+            Mark::Dashed {
+                color: LIMIT,
+                width: 2,
+            },
+            format!("limit {}, far above the chart", limit_text(target)),
+        );
+    }
+    if let Some(limit) = shown_limit {
         let y = unit.scale(limit);
         dashed(&mut chart, vec![(start, y), (end, y)], LIMIT, 2)?;
         legend.add(
