@@ -375,55 +375,57 @@ fn of_total(c: Option<&HostContext>) -> String {
     }
 }
 
-/// The heap and anonymous memory agree: the difference is page cache, not a leak.
+/// Neither the heap nor anonymous memory grows on any host: what grows is page cache.
 fn not_a_leak(v: &ServiceView<'_>) -> Option<String> {
-    let anon_diverges = [Kind::CgroupRss, Kind::ProcessRss]
-        .iter()
-        .any(|k| v.assessment(*k).is_some_and(|a| a.divergent()));
-    if anon_diverges {
+    if anon_grows(v) {
         return None;
     }
-    let evidence = match (v.assessment(Kind::HeapUsed), v.assessment(Kind::CgroupRss)) {
-        (Some(h), _) if h.consistent() => format!(
-            "The V8 heap agrees across hosts (heap_used {})",
-            agreement(v, h)
-        ),
-        (None, Some(r)) if r.consistent() => format!(
-            "Anonymous memory agrees across hosts (cgroup_rss {})",
-            agreement(v, r)
-        ),
-        _ => return None,
-    };
+    let evidence = heap_evidence(v).or_else(|| {
+        let r = v.assessment(Kind::CgroupRss)?;
+        Some(if r.consistent() {
+            format!(
+                "Anonymous memory agrees across hosts (cgroup_rss {}) and grows on none",
+                agreement(v, r)
+            )
+        } else {
+            "Anonymous memory (cgroup_rss) grows on no host".to_string()
+        })
+    })?;
     let alert = match alert_kinds(v) {
         (true, true) => "working set or rss",
         (true, false) => "working set",
         (false, _) => "rss",
     };
     Some(format!(
-        "{evidence}: the difference is reclaimable page cache, not a leak. Alert on {alert}, not usage."
+        "{evidence}: what grows is reclaimable page cache, not a leak. Alert on {alert}, not usage."
     ))
 }
 
-/// (alert on working set, alert on rss): the working set qualifies when it exists and its own
-/// divergence, if any, is not explained by file pages; rss when it exists (or nothing else does).
-pub fn alert_kinds(v: &ServiceView<'_>) -> (bool, bool) {
-    let ws_polluted = v.attribution(Kind::CgroupWorkingSet).is_some_and(|w| {
-        main_component(w).is_some_and(|c| c.component != Kind::CgroupRss.as_str())
-    });
-    let ws = v.levels.contains_key(&Kind::CgroupWorkingSet) && !ws_polluted;
-    let rss = v.levels.contains_key(&Kind::CgroupRss);
-    (ws, rss || !ws)
+/// Whether the heap or anonymous memory grows materially on some host.
+fn anon_grows(v: &ServiceView<'_>) -> bool {
+    [Kind::HeapUsed, Kind::ProcessRss, Kind::CgroupRss]
+        .iter()
+        .any(|k| v.hosts.iter().any(|h| v.grows(*k, h)))
 }
 
-/// The metric names to alert on instead of usage, for a recommendation.
-pub fn alert_metric_names(v: &ServiceView<'_>) -> &'static str {
-    match alert_kinds(v) {
-        (true, true) => {
-            "cgroup_working_set (container_memory_working_set_bytes) or cgroup_rss (container_memory_rss)"
-        }
-        (true, false) => "cgroup_working_set (container_memory_working_set_bytes)",
-        (false, _) => "cgroup_rss (container_memory_rss)",
+/// "The V8 heap agrees across hosts (...)" or "is flat on every host (...)"; None without
+/// heap series or when the heap grows somewhere.
+fn heap_evidence(v: &ServiceView<'_>) -> Option<String> {
+    let h = v.assessment(Kind::HeapUsed)?;
+    if v.hosts.iter().any(|host| v.grows(Kind::HeapUsed, host)) {
+        return None;
     }
+    Some(if h.consistent() {
+        format!(
+            "The V8 heap agrees across hosts (heap_used {}) and grows on none",
+            agreement(v, h)
+        )
+    } else {
+        format!(
+            "The V8 heap differs in level ({}) but grows on no host",
+            host_levels(h)
+        )
+    })
 }
 
 /// Native memory and the CPU counts that plausibly explain it.
@@ -458,11 +460,8 @@ fn native_cause(
             "The CPU counts of the hosts are unknown (no node_cpu_seconds_total), so malloc arenas cannot be checked as the cause.".to_string(),
         ),
     }
-    if let Some(h) = v.assessment(Kind::HeapUsed).filter(|h| h.consistent()) {
-        out.push(format!(
-            "The V8 heap agrees across hosts (heap_used {}): not a JavaScript leak.",
-            agreement(v, h)
-        ));
+    if let Some(evidence) = heap_evidence(v) {
+        out.push(format!("{evidence}: not a JavaScript leak."));
     }
     out
 }
@@ -492,4 +491,26 @@ fn kernels_differ(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> O
     }
     let list: Vec<String> = kernels.iter().map(|(h, k)| format!("{h}: {k}")).collect();
     Some(format!("Kernels differ ({}).", list.join(", ")))
+}
+
+/// (alert on working set, alert on rss): the working set qualifies when it exists and its own
+/// divergence, if any, is not explained by file pages; rss when it exists (or nothing else does).
+pub fn alert_kinds(v: &ServiceView<'_>) -> (bool, bool) {
+    let ws_polluted = v.attribution(Kind::CgroupWorkingSet).is_some_and(|w| {
+        main_component(w).is_some_and(|c| c.component != Kind::CgroupRss.as_str())
+    });
+    let ws = v.levels.contains_key(&Kind::CgroupWorkingSet) && !ws_polluted;
+    let rss = v.levels.contains_key(&Kind::CgroupRss);
+    (ws, rss || !ws)
+}
+
+/// The metric names to alert on instead of usage, for a recommendation.
+pub fn alert_metric_names(v: &ServiceView<'_>) -> &'static str {
+    match alert_kinds(v) {
+        (true, true) => {
+            "cgroup_working_set (container_memory_working_set_bytes) or cgroup_rss (container_memory_rss)"
+        }
+        (true, false) => "cgroup_working_set (container_memory_working_set_bytes)",
+        (false, _) => "cgroup_rss (container_memory_rss)",
+    }
 }
