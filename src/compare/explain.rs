@@ -16,6 +16,8 @@ pub const ARENAS_PER_CPU: f64 = 8.0;
 pub const PRESSURE_FRACTION: f64 = 0.10;
 /// CPU counts this far apart (max/min) make malloc arenas a plausible cause.
 pub const CPU_RATIO: f64 = 1.5;
+/// A component is told as *the* explanation of a divergence when it explains at least half.
+pub const STORY_SHARE: f64 = 0.5;
 
 /// The order in which divergences are told: outermost measure first.
 pub const ORDER: [Kind; 9] = [
@@ -190,9 +192,6 @@ fn components(at: &Attribution) -> String {
         percent(first.share),
         label(&first.component)
     );
-    for c in top.iter().skip(1) {
-        s.push_str(&format!(", {} {}", percent(c.share), label(&c.component)));
-    }
     if let Some(inactive) = at
         .components
         .iter()
@@ -202,6 +201,18 @@ fn components(at: &Attribution) -> String {
             " ({} inactive file pages, reclaimed first)",
             percent(inactive.share)
         ));
+    }
+    for c in top.iter().skip(1) {
+        s.push_str(&format!(", {} {}", percent(c.share), label(&c.component)));
+    }
+    let offsets: Vec<String> = at
+        .components
+        .iter()
+        .filter(|c| c.part_of.is_none() && c.share <= -0.05)
+        .map(|c| format!("{} less {}", percent(-c.share), label(&c.component)))
+        .collect();
+    if !offsets.is_empty() {
+        s.push_str(&format!(", offset by {}", offsets.join(" and ")));
     }
     s
 }
@@ -295,7 +306,11 @@ pub fn cache_story<'v>(v: &'v ServiceView<'_>) -> Option<&'v Attribution> {
     [Kind::CgroupUsage, Kind::CgroupWorkingSet]
         .into_iter()
         .filter_map(|k| v.attribution(k))
-        .find(|at| main_component(at).is_some_and(|c| c.component == Kind::CgroupCache.as_str()))
+        .find(|at| {
+            main_component(at).is_some_and(|c| {
+                c.component == Kind::CgroupCache.as_str() && c.share >= STORY_SHARE
+            })
+        })
         .or_else(|| v.attribution(Kind::CgroupCache))
 }
 
@@ -304,7 +319,9 @@ pub fn native_story<'v>(v: &'v ServiceView<'_>) -> Option<&'v Attribution> {
     [Kind::ProcessRss, Kind::CgroupRss]
         .into_iter()
         .filter_map(|k| v.attribution(k))
-        .find(|at| main_component(at).is_some_and(|c| c.component == NATIVE))
+        .find(|at| {
+            main_component(at).is_some_and(|c| c.component == NATIVE && c.share >= STORY_SHARE)
+        })
 }
 
 /// Why one host keeps more page cache than the other, and whether this is a leak.
