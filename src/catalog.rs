@@ -102,6 +102,18 @@ impl Catalog {
         self.primary.insert(kind, metric_name.to_string());
     }
 
+    /// Learns that `metric_name` carries `kind` (e.g. from a bundle's frame), unless the
+    /// catalog already reads that name; explicit [`Catalog::set`] choices are never undone.
+    pub fn learn(&mut self, metric_name: &str, kind: Kind) {
+        if metric_name.starts_with(RULE_PREFIX)
+            || self.is_cpu_counter(metric_name)
+            || self.names.contains_key(metric_name)
+        {
+            return;
+        }
+        self.names.insert(metric_name.to_string(), kind);
+    }
+
     /// The kind (and heap space, "" when none) a series carries, or None when the
     /// catalog does not know its metric name.
     ///
@@ -282,6 +294,17 @@ mod tests {
             None
         );
         assert_eq!(c.promql(Kind::ProcessRss, &Selector::all()), "app_rss");
+    }
+
+    #[test]
+    fn learned_names_never_override() {
+        let mut c = Catalog::default();
+        c.learn("otl_nodejs_heap_size_used_bytes", Kind::HeapUsed);
+        c.learn("container_memory_rss", Kind::CgroupCache);
+        let l = labels(&[("__name__", "otl_nodejs_heap_size_used_bytes")]);
+        assert_eq!(c.classify(&l).map(|k| k.0), Some(Kind::HeapUsed));
+        let l = labels(&[("__name__", "container_memory_rss")]);
+        assert_eq!(c.classify(&l).map(|k| k.0), Some(Kind::CgroupRss));
     }
 
     #[test]

@@ -10,6 +10,9 @@
 //! - the host is the `--host-label` value, else `instance` with the port stripped;
 //! - the service is the `--by` label's value; without `--by` it is `--service`, else the
 //!   most common `job` of the app series, else the container's name, else "service".
+//! - a container series carries its `--by` value only when that value names a service
+//!   (cAdvisor's own `job="cadvisor"` does not); otherwise it joins every service on
+//!   its host.
 
 use crate::catalog::{Catalog, RULE_PREFIX};
 use crate::frame::{SeriesKey, TidySeries};
@@ -288,25 +291,27 @@ fn place_containers(
     let mut taken = 0;
     for c in container {
         let name = container_name(&c.raw.labels).map(str::to_string);
+        // A container series carries its service only if its --by value names one: with
+        // `--by job`, cAdvisor's own `job="cadvisor"` is the scrape job, not a service.
         let carried = subject
             .by
             .as_ref()
             .and_then(|by| c.raw.labels.get(by))
-            .filter(|v| !v.is_empty())
+            .filter(|v| !v.is_empty() && (services.all.is_empty() || services.all.contains(*v)))
             .cloned();
         let targets: Vec<String> = if subject.container.is_none() {
             // Only containers named after a service; root and system cgroups never are.
             match name {
-                Some(n) if carried.as_ref().is_none_or(|s| *s == n) => {
-                    let known = if subject.by.is_some() || services.single.is_some() {
-                        services.all.contains(&n)
-                    } else {
+                Some(n) => {
+                    let known = if services.all.is_empty() && services.single.is_none() {
                         // No service named anywhere: every named container is one.
-                        services.all.is_empty() || services.all.contains(&n)
+                        true
+                    } else {
+                        services.all.contains(&n) || services.single.as_ref() == Some(&n)
                     };
                     if known { vec![n] } else { Vec::new() }
                 }
-                _ => Vec::new(),
+                None => Vec::new(),
             }
         } else if subject.by.is_some() {
             match carried {
@@ -374,6 +379,12 @@ fn count_cpus(counters: Vec<Classified>, notes: &mut Vec<String>) -> Vec<Classif
         per_host.entry(c.host.clone()).or_default().push(c);
     }
     let mut out = Vec::new();
+    if !per_host.is_empty() {
+        notes.push(format!(
+            "host_cpus counted from node_cpu_seconds_total{{mode=\"idle\"}} on {} host(s)",
+            per_host.len()
+        ));
+    }
     for (host, series) in per_host {
         let mut at: BTreeMap<i64, BTreeSet<&str>> = BTreeMap::new();
         let mut common: Option<Labels> = None;
@@ -403,10 +414,6 @@ fn count_cpus(counters: Vec<Classified>, notes: &mut Vec<String>) -> Vec<Classif
         for (t, cpus) in at {
             raw.push(t, cpus.len() as f64);
         }
-        notes.push(format!(
-            "host {host}: counted CPUs from {} per-CPU idle counters",
-            series.len()
-        ));
         out.push(Classified {
             raw,
             kind: Kind::HostCpus,

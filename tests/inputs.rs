@@ -78,6 +78,19 @@ fn a_directory_reads_every_input_file_in_it() {
     let names: Vec<&str> = loaded.series.iter().map(|s| s.metric_name()).collect();
     assert!(names.contains(&"container_memory_cache"), "{names:?}");
     assert!(names.contains(&"nodejs_heap_size_used_bytes"), "{names:?}");
+    assert!(
+        loaded
+            .source
+            .warnings
+            .iter()
+            .any(|w| w.contains("notes.json")),
+        "{:?}",
+        loaded.source.warnings
+    );
+    assert!(!loaded.source.files.iter().any(|f| f.contains("notes.json")));
+    // Given on its own, the same file is an error.
+    let e = load(&[data("good/notes.json")]).unwrap_err();
+    assert!(matches!(e, InputError::Shape { .. }), "{e}");
     let files: Vec<&String> = loaded.source.files.iter().collect();
     let mut sorted = files.clone();
     sorted.sort();
@@ -252,6 +265,14 @@ fn bundle_round_trip_and_resume() {
 
     let loaded = load(&[dir.path().to_path_buf()]).unwrap();
     assert_eq!(loaded.source.kind, "bundle");
+    assert_eq!(
+        loaded.kinds.get("nodejs_heap_size_used_bytes"),
+        Some(&Kind::HeapUsed)
+    );
+    assert_eq!(
+        loaded.kinds.get("node_memory_MemTotal_bytes"),
+        Some(&Kind::HostMemTotal)
+    );
     assert_eq!(loaded.manifest.as_ref(), Some(&m));
     let expected = memgrowth::series::merge_by_labels(input.into_iter().flatten().collect());
     assert_eq!(loaded.series.len(), expected.len());
@@ -324,4 +345,16 @@ fn a_broken_manifest_is_located() {
     let text = e.to_string();
     assert!(text.contains("manifest.json"), "{text}");
     assert!(text.contains("line 2"), "{text}");
+}
+
+#[test]
+fn every_prefix_of_a_valid_file_is_an_error_or_a_result_never_a_panic() {
+    let json = std::fs::read(data("good/range.json")).unwrap();
+    for end in 0..json.len() {
+        let _ = memgrowth::input::prom_json::parse_response(&json[..end]);
+    }
+    let csv = std::fs::read_to_string(data("good/panel.csv")).unwrap();
+    for end in (0..csv.len()).filter(|e| csv.is_char_boundary(*e)) {
+        let _ = memgrowth::input::grafana_csv::parse(&csv[..end], Path::new("p.csv"));
+    }
 }

@@ -323,3 +323,39 @@ async fn an_interrupted_bundle_fetch_keeps_its_chunks_and_resumes() {
         assert_eq!(s.timestamps_ms, want_t, "{:?}", s.labels);
     }
 }
+
+#[tokio::test]
+async fn server_warnings_reach_the_result() {
+    let server = FaultServer::start(vec![]).await;
+    server.always(Fault::Status {
+        status: 200,
+        content_type: "application/json",
+        headers: vec![],
+        body: r#"{"status":"success","warnings":["partial response: store 10.0.0.9 unreachable"],"data":{"resultType":"matrix","result":[]}}"#.into(),
+    });
+    let mut c = config(&server.url());
+    c.backend = Backend::Custom { max_points: 10 };
+    let client = PromClient::new(&c).unwrap();
+    let result = client.query_range("m", 0.0, 600.0, 15.0).await.unwrap();
+    // Five chunks, one distinct warning.
+    assert_eq!(
+        result.warnings,
+        vec!["partial response: store 10.0.0.9 unreachable"]
+    );
+    let queries = vec![memgrowth::prom::KindQuery {
+        kind: memgrowth::kind::Kind::HeapUsed,
+        promql: "m".into(),
+    }];
+    let window = memgrowth::prom::FetchWindow {
+        start: 0.0,
+        end: 600.0,
+        step: 15.0,
+    };
+    let (_, info) = memgrowth::prom::fetch_queries(&client, &queries, window, false)
+        .await
+        .unwrap();
+    assert_eq!(
+        info.warnings,
+        vec!["heap_used: partial response: store 10.0.0.9 unreachable"]
+    );
+}

@@ -318,6 +318,15 @@ async fn fetch_series_and_discover_cover_the_subject_only() {
     // Every fetched series classifies into a kind.
     assert!(series.iter().all(|s| catalog.classify(&s.labels).is_some()));
 
+    let queries = memgrowth::prom::plan_queries(&c, &catalog, &subject, start as f64, END as f64)
+        .await
+        .unwrap();
+    let step = memgrowth::prom::choose_step(&c, &queries, start as f64, (END - 15) as f64).await;
+    assert_eq!(
+        step, 30.0,
+        "3 days at a 15 s scrape interval, at most 10,000 points"
+    );
+
     let report = discover(&c, &catalog, &subject, start as f64, (END - 15) as f64)
         .await
         .unwrap();
@@ -351,4 +360,85 @@ async fn fetch_series_and_discover_cover_the_subject_only() {
             .iter()
             .any(|m| m.kinds == vec![Kind::CgroupLimit])
     );
+}
+
+/// The seed's two-host scenario, backfilled into a real Prometheus and fetched live for
+/// its subject, gives the same series, sample for sample, as the offline fixture: the
+/// ground for live and offline diagnoses being identical.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_fetch_of_a_synthetic_scenario_equals_the_offline_series() {
+    use memgrowth::catalog::Catalog;
+    use memgrowth::matcher::Selector;
+    use memgrowth::prom::{FetchWindow, fetch_series};
+    use memgrowth::subject::Subject;
+    use memgrowth::synth::{ScenarioKind, fixture_params, generate};
+
+    let params = fixture_params(ScenarioKind::OtlTwoHosts);
+    let scenario = generate(ScenarioKind::OtlTwoHosts, &params);
+    let step = params.step_s;
+    // Lookback shorter than the step: an evaluation point inside a scrape gap stays empty,
+    // as in the offline fixture, instead of repeating the last sample.
+    let lookback = format!("--query.lookback-delta={}s", step - 1);
+    let server = prom_servers::start_prometheus_raw(&scenario.series, &[&lookback]);
+    let c = client(&server.url(), Backend::Prometheus);
+    let subject = Subject {
+        app: Some(Selector::parse(&format!("job=\"{}\"", params.service)).unwrap()),
+        container: Some(Selector::parse(&format!("name=\"{}\"", params.service)).unwrap()),
+        ..Subject::default()
+    };
+    let start = params.start_unix_s as f64;
+    let window = FetchWindow {
+        start,
+        end: start + params.duration_s as f64,
+        step: step as f64,
+    };
+    let catalog = Catalog::default();
+    let (live, info) = fetch_series(&c, &catalog, &subject, window, false)
+        .await
+        .unwrap();
+    assert!(info.warnings.is_empty(), "{:?}", info.warnings);
+
+    let mut compared = 0;
+    for s in &scenario.series {
+        if catalog.classify(&s.labels).is_none() || catalog.is_cpu_counter(s.metric_name()) {
+            continue;
+        }
+        let kind = catalog.classify(&s.labels).unwrap().0;
+        let selected = match kind.scope() {
+            memgrowth::kind::Scope::App => subject.app.as_ref().unwrap().matches(&s.labels),
+            memgrowth::kind::Scope::Container => {
+                subject.container.as_ref().unwrap().matches(&s.labels)
+            }
+            _ => true,
+        };
+        let primary = catalog.promql(kind, &Selector::all());
+        let Some(l) = live.iter().find(|l| l.labels == s.labels) else {
+            // Only series outside the subject, or of a kind's secondary metric names
+            // (the live fetch reads each kind from its primary name), may be absent.
+            assert!(
+                !selected || !primary.starts_with(s.metric_name()),
+                "{:?} was not fetched",
+                s.labels
+            );
+            continue;
+        };
+        assert!(selected, "{:?} is outside the subject", s.labels);
+        let finite = |x: &memgrowth::series::RawSeries| -> Vec<(i64, u64)> {
+            x.timestamps_ms
+                .iter()
+                .zip(&x.values)
+                .filter(|(_, v)| !v.is_nan())
+                .map(|(t, v)| (*t, v.to_bits()))
+                .collect()
+        };
+        assert_eq!(finite(l), finite(s), "{:?}", s.labels);
+        compared += 1;
+    }
+    assert!(compared >= 20, "only {compared} series compared");
+    // CPUs come back counted per host, tagged with their kind.
+    let cpus: Vec<_> = live
+        .iter()
+        .filter(|s| s.metric_name() == "memgrowth:host_cpus")
+        .collect();
+    assert_eq!(cpus.len(), params.hosts.len());
 }

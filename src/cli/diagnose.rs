@@ -6,6 +6,9 @@ use super::pipeline_io::load_subject;
 use super::settings::{OutputSettings, SourceSettings, SubjectSettings, analysis_settings};
 use super::{Exit, Failure};
 use crate::pipeline::build_report;
+use crate::render::{
+    TerminalStyle, render_json, render_markdown, render_table, render_terminal, write_report_dir,
+};
 use crate::report::Report;
 use anyhow::Context;
 
@@ -18,16 +21,15 @@ pub fn run_diagnose(args: DiagnoseArgs, color: ColorChoice, log: Log) -> Result<
     let selected = load_subject(&source, &subject, log)?;
     let report = build_report(selected.series, selected.source, subject.info, &analysis);
     if let Some(dir) = &args.out {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create the report directory {}", dir.display()))
+        write_report_dir(&report, dir, &output.fail_on)
+            .with_context(|| format!("cannot write the report directory {}", dir.display()))
             .map_err(Failure::source)?;
-        let path = dir.join("report.json");
-        std::fs::write(&path, report_json(&report)?)
-            .with_context(|| format!("cannot write {}", path.display()))
-            .map_err(Failure::source)?;
-        log.note(&format!("report written to {}", dir.display()));
+        log.note(&format!(
+            "report written to {} (index.html, report.md, report.json, junit.xml, charts/)",
+            dir.display()
+        ));
     }
-    print_report(&report, &output)?;
+    print_report(&report, &output, true)?;
     Ok(exit_for(&report, &output))
 }
 
@@ -38,27 +40,31 @@ pub fn run_fit(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, Fail
     let output = OutputSettings::from_args(&args.output, color)?;
     let selected = load_subject(&source, &subject, log)?;
     let report = build_report(selected.series, selected.source, subject.info, &analysis);
-    print_report(&report, &output)?;
+    print_report(&report, &output, false)?;
     Ok(exit_for(&report, &output))
 }
 
-fn report_json(report: &Report) -> Result<String, Failure> {
-    serde_json::to_string_pretty(report)
-        .context("cannot serialize the report")
-        .map_err(Failure::source)
-}
-
-fn print_report(report: &Report, output: &OutputSettings) -> Result<(), Failure> {
+/// Prints the report in the chosen format; `full` adds the sparklines and the
+/// cross-host explanation to the terminal table.
+pub fn print_report(report: &Report, output: &OutputSettings, full: bool) -> Result<(), Failure> {
+    let style = TerminalStyle {
+        color: output.color,
+        width: output.width,
+    };
     let text = match output.format {
-        Format::Json => report_json(report)?,
-        Format::Table | Format::Markdown => report_json(report)?,
+        Format::Json => render_json(report)
+            .context("cannot serialize the report")
+            .map_err(Failure::source)?,
+        Format::Table if full => render_terminal(report, style),
+        Format::Table => render_table(report, style),
+        Format::Markdown => render_markdown(report, None),
     };
     print_stdout(&text)?;
     Ok(())
 }
 
 /// Exit code 1 when any target's verdict is in `--fail-on`.
-fn exit_for(report: &Report, output: &OutputSettings) -> Exit {
+pub fn exit_for(report: &Report, output: &OutputSettings) -> Exit {
     if report
         .targets
         .iter()

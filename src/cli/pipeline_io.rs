@@ -20,18 +20,24 @@ pub fn load_subject(
     subject: &SubjectSettings,
     log: Log,
 ) -> Result<Selected, Failure> {
+    let mut catalog = subject.catalog.clone();
     let (raw, mut info) = match source {
         SourceSettings::Files(paths) => {
             let loaded = crate::input::load(paths)
                 .context("cannot read the input")
                 .map_err(Failure::source)?;
+            // A bundle remembers the kind of every metric it was fetched as, so it reads
+            // back without repeating --metric-prefix or catalog overrides.
+            for (name, kind) in &loaded.kinds {
+                catalog.learn(name, *kind);
+            }
             (loaded.series, loaded.source)
         }
     };
     let mut metric_names: Vec<String> = raw.iter().map(|s| s.metric_name().to_string()).collect();
     metric_names.sort();
     metric_names.dedup();
-    let selection = crate::subject::select(raw, &subject.catalog, &subject.subject);
+    let selection = crate::subject::select(raw, &catalog, &subject.subject);
     for note in &selection.notes {
         log.note(&format!("note: {note}"));
     }

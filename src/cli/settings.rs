@@ -136,6 +136,7 @@ impl OutputSettings {
                     .map_err(|e| usage(format!("--fail-on: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let terminal = crate::render::TerminalStyle::for_stdout();
         let stdout_is_terminal = std::io::stdout().is_terminal();
         let format = args.format.unwrap_or(if stdout_is_terminal {
             Format::Table
@@ -145,14 +146,9 @@ impl OutputSettings {
         let color = match color {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
-            ColorChoice::Auto => {
-                stdout_is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorChoice::Auto => terminal.color,
         };
-        let width = std::env::var("COLUMNS")
-            .ok()
-            .and_then(|c| c.parse().ok())
-            .or_else(|| stdout_is_terminal.then_some(100));
+        let width = terminal.width;
         Ok(OutputSettings {
             format,
             fail_on,

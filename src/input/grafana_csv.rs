@@ -1,6 +1,7 @@
 //! Grafana's panel CSV export, "series joined by time" layout: a `Time` column and one
 //! column per series, headed by the series' display name, usually
-//! `nodejs_heap_size_used_bytes{instance="10.0.0.5:3000", job="otl-api"}`.
+//! `nodejs_heap_size_used_bytes{instance="10.0.0.5:3000", job="otl-api"}`; and the
+//! "series per row" layout (`Series`, `Time`, `Value`).
 //!
 //! polars reads the CSV (every cell as text, no header inference, so duplicated or odd
 //! headers survive as written); this module reads the header into labels and the cells
@@ -56,8 +57,10 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<RawSeries>, InputError> {
         .collect::<Result<_, _>>()
         .map_err(|e| err(1 + skipped_lines, 1, format!("unexpected cell type: {e}")))?;
     let header_line = 1 + skipped_lines;
-    let cell = |col: &StringChunked, row: usize| col.get(row).unwrap_or("").trim().to_string();
-    let headers: Vec<String> = columns.iter().map(|c| cell(c, 0)).collect();
+    let headers: Vec<String> = columns.iter().map(|c| cell(c, 0).to_string()).collect();
+    if let Some(layout) = SeriesPerRow::detect(&headers) {
+        return layout.read(&columns, df.height(), header_line, &err);
+    }
     let Some(time_header) = headers.first() else {
         return Err(err(header_line, 1, "no columns".into()));
     };
@@ -92,26 +95,105 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<RawSeries>, InputError> {
         if t.is_empty() {
             continue;
         }
-        let ts = parse_time(&t).ok_or_else(|| {
-            err(
-                line,
-                1,
-                format!(
-                    "cannot read time `{t}`; expected RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or Unix seconds/milliseconds"
-                ),
-            )
-        })?;
+        let ts = parse_time(t).ok_or_else(|| err(line, 1, bad_time(t)))?;
         for (i, (col, s)) in value_cols.iter().zip(series.iter_mut()).enumerate() {
             let v = cell(col, row);
             if v.is_empty() {
                 continue;
             }
-            let value = parse_value(&v)
-                .ok_or_else(|| err(line, i + 2, format!("cannot read `{v}` as a number")))?;
+            let value = parse_value(v).ok_or_else(|| {
+                let header = headers.get(i + 1).map(String::as_str).unwrap_or("");
+                err(
+                    line,
+                    i + 2,
+                    format!("cannot read `{v}` as a number (series `{header}`)"),
+                )
+            })?;
             s.push(ts, value);
         }
     }
     Ok(series)
+}
+
+fn bad_time(t: &str) -> String {
+    format!(
+        "cannot read time `{t}`; expected RFC 3339, `YYYY-MM-DD HH:MM:SS` (UTC) or Unix seconds/milliseconds"
+    )
+}
+
+/// The "series per row" layout: `Series`, `Time` and `Value` columns, in any order.
+struct SeriesPerRow {
+    series: usize,
+    time: usize,
+    value: usize,
+}
+
+impl SeriesPerRow {
+    fn detect(headers: &[String]) -> Option<SeriesPerRow> {
+        let find = |name: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(name));
+        if headers.len() != 3 {
+            return None;
+        }
+        Some(SeriesPerRow {
+            series: find("series")?,
+            time: find("time")?,
+            value: find("value")?,
+        })
+    }
+
+    fn read(
+        &self,
+        columns: &[&StringChunked],
+        height: usize,
+        header_line: usize,
+        err: &dyn Fn(usize, usize, String) -> InputError,
+    ) -> Result<Vec<RawSeries>, InputError> {
+        let cell = |c: usize, row: usize| {
+            columns
+                .get(c)
+                .and_then(|col| col.get(row))
+                .unwrap_or("")
+                .trim()
+        };
+        let mut index: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut out: Vec<RawSeries> = Vec::new();
+        for row in 1..height {
+            let line = header_line + row;
+            let (name, t, v) = (
+                cell(self.series, row),
+                cell(self.time, row),
+                cell(self.value, row),
+            );
+            if t.is_empty() || v.is_empty() {
+                continue;
+            }
+            let ts = parse_time(t).ok_or_else(|| err(line, self.time + 1, bad_time(t)))?;
+            let value = parse_value(v).ok_or_else(|| {
+                err(
+                    line,
+                    self.value + 1,
+                    format!("cannot read `{v}` as a number"),
+                )
+            })?;
+            let slot = match index.get(name) {
+                Some(&slot) => slot,
+                None => {
+                    let labels = header_labels(name).map_err(|m| err(line, self.series + 1, m))?;
+                    out.push(RawSeries::new(labels));
+                    index.insert(name.to_string(), out.len() - 1);
+                    out.len() - 1
+                }
+            };
+            if let Some(s) = out.get_mut(slot) {
+                s.push(ts, value);
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn cell(col: &StringChunked, row: usize) -> &str {
+    col.get(row).unwrap_or("").trim()
 }
 
 /// Reads a series header into labels: `name{a="b", ...}`, `{a="b"}` or a bare name.
@@ -221,6 +303,20 @@ mod tests {
         assert!(series[0].values[1].is_nan());
         assert_eq!(series[1].labels["name"], "otl\"x");
         assert_eq!(series[1].values, vec![5.0, 6.0, f64::INFINITY]);
+    }
+
+    #[test]
+    fn reads_series_per_row() {
+        let csv = "Series,Time,Value\n\"up{job=\"\"a\"\"}\",1705312800,1\n\"up{job=\"\"b\"\"}\",1705312800,2\n\"up{job=\"\"a\"\"}\",1705312815,3\n";
+        let series = parse(csv, Path::new("r.csv")).unwrap();
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[0].labels["job"], "a");
+        assert_eq!(series[0].values, vec![1.0, 3.0]);
+        let bad = "Series,Time,Value\nup,1705312800,x\n";
+        match parse(bad, Path::new("r.csv")) {
+            Err(InputError::Csv { line, column, .. }) => assert_eq!((line, column), (2, 3)),
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

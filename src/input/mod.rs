@@ -1,10 +1,11 @@
-//! Offline sources: Prometheus API JSON, Grafana CSV exports, tidy Parquet frames and
-//! bundles. [`load`] reads any mix of them into raw series; errors name the file and
+//! Offline sources: Prometheus API JSON, VictoriaMetrics JSON exports, Grafana CSV
+//! exports, tidy Parquet frames and bundles. [`load`] reads any mix of them into raw series; errors name the file and
 //! the place (line and column, JSON path, byte length) and say what to do.
 
 pub mod bundle;
 pub mod grafana_csv;
 pub mod prom_json;
+pub mod vm_export;
 
 use crate::report::SourceInfo;
 use crate::series::{RawSeries, merge_by_labels};
@@ -21,6 +22,10 @@ pub struct Loaded {
     pub source: SourceInfo,
     /// The manifest, when the input was a bundle.
     pub manifest: Option<Manifest>,
+    /// Kinds that bundles and tidy Parquet frames recorded per metric name; feed them to
+    /// [`crate::catalog::Catalog::learn`] so names fetched with a custom catalog (a
+    /// prom-client prefix, overrides) classify without repeating those flags.
+    pub kinds: bundle::KindHints,
 }
 
 /// Why an input could not be read. The CLI exits with code 3 on any of these.
@@ -32,7 +37,7 @@ pub enum InputError {
         source: std::io::Error,
     },
     #[error(
-        "{}:{line}:{column}{}: {message}; the file must be a Prometheus API response as saved from /api/v1/query_range or /api/v1/query",
+        "{}:{line}:{column}{}: {message}; the file must be a Prometheus API response as saved from /api/v1/query_range or /api/v1/query, or a VictoriaMetrics /api/v1/export",
         path.display(), at_json_path(json_path)
     )]
     Json {
@@ -52,6 +57,7 @@ pub enum InputError {
         error_type: String,
         message: String,
     },
+    /// Valid JSON that is not a Prometheus query response.
     #[error("{}: {message}", path.display())]
     Shape { path: PathBuf, message: String },
     #[error(
@@ -70,7 +76,7 @@ pub enum InputError {
     #[error("{}: {message}", path.display())]
     Bundle { path: PathBuf, message: String },
     #[error(
-        "{}: no input files (*.json, *.csv, *.parquet) or bundle manifest.json in this directory",
+        "{}: no input files (*.json, *.jsonl, *.ndjson, *.csv, *.parquet) or bundle manifest.json in this directory",
         path.display()
     )]
     NoInputs { path: PathBuf },
@@ -147,6 +153,7 @@ struct Part {
     series: Vec<RawSeries>,
     warnings: Vec<String>,
     manifest: Option<Manifest>,
+    kinds: bundle::KindHints,
 }
 
 /// Reads every path: files by extension (`.json`, `.csv`, `.parquet`), directories as a
@@ -157,32 +164,50 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
     let mut files = Vec::new();
     let mut warnings = Vec::new();
     let mut manifest = None;
+    let mut kinds = bundle::KindHints::new();
     let mut bundles = 0;
     for path in paths {
         if path.is_dir() {
             if path.join(bundle::MANIFEST).is_file() {
-                let part = bundle::read(path)?;
+                let (part, part_manifest, part_kinds) = bundle::read_with_kinds(path)?;
                 bundles += 1;
                 files.push(path.display().to_string());
-                series.extend(part.0);
-                manifest.get_or_insert(part.1);
+                series.extend(part);
+                manifest.get_or_insert(part_manifest);
+                kinds.extend(part_kinds);
                 continue;
             }
             let inside = list_dir(path)?;
             if inside.is_empty() {
                 return Err(InputError::NoInputs { path: path.clone() });
             }
+            let mut read_any = false;
             for file in inside {
-                let part = load_file(&file)?;
+                // Valid JSON that is not a query response (a README-like `truth.json`,
+                // a dashboard) is skipped in a directory, with a warning; malformed or
+                // error responses still stop the run.
+                let part = match load_file(&file) {
+                    Err(InputError::Shape { message, .. }) => {
+                        warnings.push(format!("skipped {}: {message}", file.display()));
+                        continue;
+                    }
+                    other => other?,
+                };
+                read_any = true;
                 files.push(file.display().to_string());
                 series.extend(part.series);
                 warnings.extend(part.warnings);
+                kinds.extend(part.kinds);
+            }
+            if !read_any {
+                return Err(InputError::NoInputs { path: path.clone() });
             }
         } else {
             let part = load_file(path)?;
             files.push(path.display().to_string());
             series.extend(part.series);
             warnings.extend(part.warnings);
+            kinds.extend(part.kinds);
             if manifest.is_none() {
                 manifest = part.manifest;
             }
@@ -212,6 +237,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
         series,
         source,
         manifest,
+        kinds,
     })
 }
 
@@ -242,7 +268,7 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
     let bytes = std::fs::read(path).map_err(|e| InputError::io(path, e))?;
     let ext = extension(path);
     let format = match ext.as_str() {
-        "json" => "json",
+        "json" | "jsonl" | "ndjson" => "json",
         "csv" => "csv",
         "parquet" => "parquet",
         _ if bytes.starts_with(b"PAR1") => "parquet",
@@ -256,6 +282,12 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
         },
     };
     match format {
+        "json" if vm_export::looks_like_export(&bytes) => Ok(Part {
+            series: vm_export::parse(&bytes, path)?,
+            warnings: Vec::new(),
+            manifest: None,
+            kinds: Default::default(),
+        }),
         "json" => {
             let r = prom_json::parse_response(&bytes)
                 .map_err(|e| InputError::from_prom_json(path, e))?;
@@ -265,6 +297,7 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
                 series: r.series,
                 warnings,
                 manifest: None,
+                kinds: Default::default(),
             })
         }
         "csv" => {
@@ -278,13 +311,18 @@ fn load_file(path: &Path) -> Result<Part, InputError> {
                 series: grafana_csv::parse(text, path)?,
                 warnings: Vec::new(),
                 manifest: None,
+                kinds: Default::default(),
             })
         }
-        _ => Ok(Part {
-            series: bundle::read_frame_bytes(path, bytes)?,
-            warnings: Vec::new(),
-            manifest: None,
-        }),
+        _ => {
+            let (series, kinds) = bundle::read_frame_with_kinds(path, bytes)?;
+            Ok(Part {
+                series,
+                warnings: Vec::new(),
+                manifest: None,
+                kinds,
+            })
+        }
     }
 }
 

@@ -21,4 +21,5 @@ pub use errors::{ErrorType, PromError};
 pub use fetch::{FetchWindow, KindQuery, fetch_queries, fetch_series};
 pub use fetch_bundle::{FetchError, FetchSummary, fetch_queries_to_bundle, fetch_to_bundle};
 pub use plan::{Chunk, RangePlan, auto_step, plan_range};
+pub use queries::{AUTO_STEP_POINTS, choose_step, kind_queries, plan_queries};
 pub use retry::RetryPolicy;

@@ -113,6 +113,41 @@ pub async fn plan_queries(
     Ok(kind_queries(catalog, subject, &hosts))
 }
 
+/// Points per series an automatic step aims at at most: plenty for the fits (trend tests
+/// and model selection need hundreds), few enough to fetch a month quickly.
+pub const AUTO_STEP_POINTS: u64 = 10_000;
+
+/// The scrape interval of the subject's data, from raw samples of the first bare-selector
+/// query in the 30 minutes before `end`; `None` when no such query has data there.
+pub async fn scrape_interval(client: &PromClient, queries: &[KindQuery], end: f64) -> Option<f64> {
+    for q in queries
+        .iter()
+        .filter(|q| !q.promql.contains('(') && !q.promql.contains('['))
+    {
+        let Ok(decoded) = client.query(&format!("{}[30m]", q.promql), Some(end)).await else {
+            continue;
+        };
+        let mut intervals: Vec<f64> = decoded
+            .series
+            .iter()
+            .filter_map(|s| super::discover::median_interval(&s.timestamps_ms))
+            .collect();
+        if intervals.is_empty() {
+            continue;
+        }
+        intervals.sort_by(f64::total_cmp);
+        return intervals.get(intervals.len() / 2).copied();
+    }
+    None
+}
+
+/// The step for a window when the user gave none: [`super::plan::auto_step`] over the
+/// measured scrape interval (15 s, Prometheus' usual, when it cannot be measured).
+pub async fn choose_step(client: &PromClient, queries: &[KindQuery], start: f64, end: f64) -> f64 {
+    let interval = scrape_interval(client, queries, end).await.unwrap_or(15.0);
+    super::plan::auto_step(end - start, interval, AUTO_STEP_POINTS) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,8 +4,9 @@
 use super::RenderError;
 use super::charts::{self, ChartKind, ChartSpec};
 use super::text::{
-    ci_text, confidence_text, escape_xml as esc, limit_text, p_value_text, rate_text, series_label,
-    target_label, time_to_limit_text, verdict_hex, verdict_label, verdict_meaning,
+    attribution_headline, available_text, ci_text, component_difference, confidence_text,
+    escape_xml as esc, limit_text, p_value_text, rate_text, series_label, share_text, target_label,
+    time_to_limit_text, verdict_hex, verdict_label, verdict_meaning,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -38,6 +39,9 @@ figcaption{color:var(--muted);font-size:13px;margin-top:4px}
 details summary{cursor:pointer;color:var(--muted);margin-top:8px}
 code{font-size:13px}
 footer{padding-bottom:28px}
+td.barcell{width:30%}
+.bar{display:inline-block;height:10px;border-radius:2px;background:#60a5fa}
+.sub{padding-left:18px}
 ";
 
 fn badge(verdict: Verdict) -> String {
@@ -100,6 +104,43 @@ fn list(out: &mut String, items: &[String]) {
     out.push_str("</ul>\n");
 }
 
+fn attributions(out: &mut String, report: &Report) {
+    let list = &report.comparison.attributions;
+    if list.is_empty() {
+        return;
+    }
+    out.push_str("<h3>What explains the difference</h3>\n");
+    for a in list {
+        let _ = writeln!(
+            out,
+            "<p><strong>{}</strong></p><table><thead><tr><th>Component</th><th>Difference</th><th>Share</th><th></th></tr></thead><tbody>",
+            esc(&attribution_headline(a))
+        );
+        for c in &a.components {
+            let name = match &c.part_of {
+                Some(parent) => format!(
+                    "<span class=\"sub\">{}</span> <span class=\"muted\">of {}</span>",
+                    esc(&c.component),
+                    esc(parent)
+                ),
+                None => format!("<code>{}</code>", esc(&c.component)),
+            };
+            let width = if c.share.is_finite() {
+                (c.share * 100.0).clamp(0.0, 100.0)
+            } else {
+                0.0
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{name}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"barcell\"><span class=\"bar\" style=\"width:{width:.1}%\"></span></td></tr>",
+                esc(&component_difference(a, c)),
+                esc(&share_text(c.share)),
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    }
+}
+
 fn comparison(out: &mut String, report: &Report, specs: &[ChartSpec]) -> Result<(), RenderError> {
     let c = &report.comparison;
     if c.hosts.len() < 2 && c.explanation.is_empty() {
@@ -112,6 +153,7 @@ fn comparison(out: &mut String, report: &Report, specs: &[ChartSpec]) -> Result<
         out.push_str("<h3>Recommendations</h3>");
         list(out, &c.recommendations);
     }
+    attributions(out, report);
     for spec in specs
         .iter()
         .filter(|s| matches!(s.kind, ChartKind::Hosts(_)))
@@ -151,18 +193,25 @@ fn comparison(out: &mut String, report: &Report, specs: &[ChartSpec]) -> Result<
         out.push_str("</tbody></table>\n");
     }
     if !c.host_context.is_empty() {
-        out.push_str("<h3>Hosts</h3><table><thead><tr><th>Host</th><th>Kernel</th><th>CPUs</th><th>Memory</th><th>Available</th><th>cgroup</th></tr></thead><tbody>\n");
+        out.push_str("<h3>Hosts</h3><table><thead><tr><th>Host</th><th>Kernel</th><th>CPUs</th><th>Memory</th><th>Available</th><th>Page cache</th><th>cgroup</th></tr></thead><tbody>\n");
         for (host, ctx) in &c.host_context {
             let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), format_bytes);
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}{}</td></tr>",
                 esc(host),
                 esc(ctx.kernel.as_deref().unwrap_or("-")),
                 ctx.cpus.map_or_else(|| "-".to_string(), |c| format!("{c}")),
                 opt(ctx.mem_total_bytes),
-                opt(ctx.mem_available_bytes),
+                esc(&available_text(ctx)),
+                opt(ctx.cached_bytes),
                 esc(ctx.cgroup_version.as_deref().unwrap_or("-")),
+                ctx.cgroup_version_evidence
+                    .as_ref()
+                    .map_or_else(String::new, |e| format!(
+                        "<br><span class=\"muted\">{}</span>",
+                        esc(e)
+                    )),
             );
         }
         out.push_str("</tbody></table>\n");

@@ -9,10 +9,17 @@ use crate::verdict::Verdict;
 use std::fmt::Write as _;
 
 fn details(target: &TargetReport) -> String {
+    let verdict = if target.verdict.as_str() == verdict_label(target.verdict) {
+        target.verdict.as_str().to_string()
+    } else {
+        format!(
+            "{} ({})",
+            target.verdict.as_str(),
+            verdict_label(target.verdict)
+        )
+    };
     let mut text = format!(
-        "verdict: {} ({})\nconfidence: {}\ngrowth: {}\nlimit: {}\ntime to limit: {}\nrestarts: {}\n",
-        target.verdict.as_str(),
-        verdict_label(target.verdict),
+        "verdict: {verdict}\nconfidence: {}\ngrowth: {}\nlimit: {}\ntime to limit: {}\nrestarts: {}\n",
         confidence_text(target.confidence),
         growth_text(target.growth.as_ref()),
         limit_text(target),

@@ -3,8 +3,9 @@
 
 use super::charts::{self, ChartKind};
 use super::text::{
-    ci_text, confidence_text, escape_md, limit_text, p_value_text, rate_text, series_label,
-    target_label, time_to_limit_text, verdict_label, verdict_meaning,
+    attribution_headline, available_text, ci_text, component_difference, confidence_text,
+    escape_md, limit_text, p_value_text, rate_text, series_label, share_text, target_label,
+    time_to_limit_text, verdict_label, verdict_meaning,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -51,8 +52,31 @@ fn comparison(out: &mut String, report: &Report) {
             let _ = writeln!(out, "- {}", escape_md(line));
         }
     }
+    for a in &c.attributions {
+        let _ = writeln!(
+            out,
+            "\n**{}**\n\n| Component | Difference | Share |\n|---|---:|---:|",
+            escape_md(&attribution_headline(a))
+        );
+        for part in &a.components {
+            let name = match &part.part_of {
+                Some(parent) => format!(
+                    "↳ {} (of {})",
+                    escape_md(&part.component),
+                    escape_md(parent)
+                ),
+                None => escape_md(&part.component),
+            };
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} |",
+                escape_md(&component_difference(a, part)),
+                share_text(part.share)
+            );
+        }
+    }
     if !c.kinds.is_empty() {
-        let _ = write!(out, "\n| Service | Kind |");
+        let _ = write!(out, "\n**Level (slope) per host**\n\n| Service | Kind |");
         for host in &hosts {
             let _ = write!(out, " {host} |");
         }
@@ -81,6 +105,30 @@ fn comparison(out: &mut String, report: &Report) {
                 .map_or_else(|| "-".to_string(), |r| format!("{r:.2}×"));
             let _ = writeln!(out, " {ratio} |");
         }
+    }
+}
+
+fn hosts_table(out: &mut String, report: &Report) {
+    let hosts = &report.comparison.host_context;
+    if hosts.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n**Hosts**\n\n| Host | Kernel | CPUs | Memory | Available | Page cache | cgroup |\n|---|---|---:|---:|---:|---:|---|\n",
+    );
+    let opt = |v: Option<f64>| v.map_or_else(|| "-".to_string(), format_bytes);
+    for (host, ctx) in hosts {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            escape_md(host),
+            escape_md(ctx.kernel.as_deref().unwrap_or("-")),
+            ctx.cpus.map_or_else(|| "-".to_string(), |c| format!("{c}")),
+            opt(ctx.mem_total_bytes),
+            escape_md(&available_text(ctx)),
+            opt(ctx.cached_bytes),
+            escape_md(ctx.cgroup_version.as_deref().unwrap_or("-")),
+        );
     }
 }
 
@@ -194,6 +242,7 @@ pub fn render_markdown(report: &Report, chart_dir: Option<&str>) -> String {
     );
     summary_table(&mut out, report);
     comparison(&mut out, report);
+    hosts_table(&mut out, report);
     if let Some(dir) = chart_dir {
         for spec in charts::plan(report) {
             if matches!(spec.kind, ChartKind::Hosts(_)) {

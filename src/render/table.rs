@@ -3,8 +3,8 @@
 use super::TerminalStyle;
 use super::sparkline::sparkline;
 use super::text::{
-    ci_text, confidence_text, p_value_text, rate_text, series_label, target_label,
-    time_to_limit_text, verdict_label,
+    attribution_headline, ci_text, confidence_text, p_clause, rate_text, series_label, share_text,
+    target_label, time_to_limit_text, verdict_label,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -195,9 +195,9 @@ pub fn render_terminal(report: &Report, style: TerminalStyle) -> String {
                 .as_ref()
                 .map(|t| {
                     format!(
-                        "  {} (p {})",
+                        "  {} ({})",
                         format_rate(t.slope_per_hour),
-                        p_value_text(t.p_value)
+                        p_clause(t.p_value)
                     )
                 })
                 .unwrap_or_default();
@@ -215,6 +215,20 @@ pub fn render_terminal(report: &Report, style: TerminalStyle) -> String {
         let _ = writeln!(out, "\nAcross hosts ({}):", comparison.hosts.join(", "));
         for line in &comparison.explanation {
             let _ = writeln!(out, "  • {line}");
+        }
+        for a in &comparison.attributions {
+            let parts: Vec<String> = a
+                .components
+                .iter()
+                .filter(|c| c.part_of.is_none())
+                .map(|c| format!("{} {}", c.component, share_text(c.share)))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  • {} ({})",
+                attribution_headline(a),
+                parts.join(", ")
+            );
         }
         if !comparison.recommendations.is_empty() {
             let _ = writeln!(out, "Recommendations:");

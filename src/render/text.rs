@@ -1,6 +1,6 @@
 //! Wording, number formatting and escaping shared by the text renderers.
 
-use crate::report::{Growth, SeriesReport, TargetReport};
+use crate::report::{Attribution, ComponentShare, Growth, HostContext, SeriesReport, TargetReport};
 use crate::units::{format_bytes, format_hours, format_rate};
 use crate::verdict::Verdict;
 
@@ -71,6 +71,16 @@ pub fn p_value_text(p: f64) -> String {
     }
 }
 
+/// `p = 0.042` or `p < 0.001`.
+pub fn p_clause(p: f64) -> String {
+    let text = p_value_text(p);
+    if text.starts_with('<') {
+        format!("p {text}")
+    } else {
+        format!("p = {text}")
+    }
+}
+
 /// `+3.20 MiB/h`.
 pub fn rate_text(growth: Option<&Growth>) -> String {
     growth.map_or_else(|| "none".to_string(), |g| format_rate(g.bytes_per_hour))
@@ -123,6 +133,59 @@ pub fn series_label(series: &SeriesReport) -> String {
         label.push(')');
     }
     label
+}
+
+/// `otl-api cgroup_usage: 330 MiB higher on host-b than on host-a`.
+pub fn attribution_headline(a: &Attribution) -> String {
+    if a.basis == "slope" {
+        format!(
+            "{} {}: grows {} faster on {} than on {}",
+            a.service,
+            a.kind,
+            format_rate(a.difference),
+            a.high_host,
+            a.low_host
+        )
+    } else {
+        format!(
+            "{} {}: {} higher on {} than on {}",
+            a.service,
+            a.kind,
+            format_bytes(a.difference),
+            a.high_host,
+            a.low_host
+        )
+    }
+}
+
+/// A component's difference in the attribution's unit: bytes, or bytes per hour.
+pub fn component_difference(a: &Attribution, c: &ComponentShare) -> String {
+    if a.basis == "slope" {
+        format_rate(c.difference)
+    } else {
+        format_bytes(c.difference)
+    }
+}
+
+/// `86%`, one decimal below 10%.
+pub fn share_text(share: f64) -> String {
+    if !share.is_finite() {
+        "n/a".to_string()
+    } else if share.abs() < 0.1 {
+        format!("{:.1}%", share * 100.0)
+    } else {
+        format!("{:.0}%", share * 100.0)
+    }
+}
+
+/// `12.9 GiB (81%)`: available memory with its share of the total.
+pub fn available_text(ctx: &HostContext) -> String {
+    match (ctx.mem_available_bytes, ctx.mem_available_fraction) {
+        (Some(bytes), Some(f)) => format!("{} ({})", format_bytes(bytes), share_text(f)),
+        (Some(bytes), None) => format_bytes(bytes),
+        (None, Some(f)) => share_text(f),
+        (None, None) => "-".to_string(),
+    }
 }
 
 /// `otl-api on host-a`.

@@ -117,3 +117,24 @@ fn injection_attempts_stay_inside_one_value() {
     assert_eq!(back.matchers().len(), 1);
     assert_eq!(back.matchers()[0].value, hostile);
 }
+
+proptest::proptest! {
+    /// Any value, however hostile, renders to one literal that parses back to itself.
+    #[test]
+    fn any_value_round_trips_through_promql(value in "\\PC*|[\"'`\\\\\n\r\t{},=~!]*", negate in proptest::bool::ANY) {
+        use memgrowth::matcher::{MatchOp, Matcher};
+        let op = if negate { MatchOp::NotEqual } else { MatchOp::Equal };
+        let m = Matcher::new("job", op, &value).unwrap();
+        let s = Selector::from_matchers(vec![m]);
+        let back = Selector::parse(&s.to_promql()).unwrap();
+        proptest::prop_assert_eq!(back.matchers().len(), 1);
+        proptest::prop_assert_eq!(&back.matchers()[0].value, &value);
+        proptest::prop_assert_eq!(back.matchers()[0].op, op);
+    }
+
+    /// The parser returns an error, never panics, on arbitrary text.
+    #[test]
+    fn parser_never_panics(text in "\\PC{0,40}") {
+        let _ = Selector::parse(&text);
+    }
+}

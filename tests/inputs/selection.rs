@@ -277,3 +277,71 @@ fn prefixed_prom_client_names_need_the_prefix() {
     assert_eq!(sel.series.len(), 1);
     assert_eq!(sel.series[0].key.service, "api");
 }
+
+#[test]
+fn service_flag_picks_containers_without_app_series() {
+    let raw = vec![
+        cadvisor("container_memory_rss", "h:8080", "checkout"),
+        cadvisor("container_memory_rss", "h:8080", "redis"),
+    ];
+    let subject = Subject {
+        service: Some("checkout".into()),
+        ..Subject::default()
+    };
+    let sel = select(raw, &Catalog::default(), &subject);
+    let names: Vec<&str> = sel
+        .series
+        .iter()
+        .map(|s| s.labels["name"].as_str())
+        .collect();
+    assert_eq!(names, vec!["checkout"]);
+}
+
+#[test]
+fn by_job_does_not_take_cadvisors_scrape_job_for_a_service() {
+    let cadvisor_job = |name: &str| {
+        series(
+            &[
+                ("__name__", "container_memory_cache"),
+                ("instance", "h1:8080"),
+                ("job", "cadvisor"),
+                ("name", name),
+            ],
+            T,
+        )
+    };
+    let raw = vec![
+        app("nodejs_heap_size_used_bytes", "h1:3000", "api"),
+        app("nodejs_heap_size_used_bytes", "h1:3001", "worker"),
+        cadvisor_job("api"),
+        cadvisor_job("other"),
+    ];
+    let by_job = Subject {
+        by: Some("job".into()),
+        ..Subject::default()
+    };
+    let sel = select(raw.clone(), &Catalog::default(), &by_job);
+    let k = keys(&sel);
+    assert!(
+        k.contains(&("api".into(), "h1".into(), Kind::CgroupCache)),
+        "{k:?}"
+    );
+    assert!(!k.iter().any(|x| x.0 == "cadvisor"), "{k:?}");
+    assert_eq!(k.len(), 3, "{k:?}");
+
+    // With --container, series whose job is not a service join every service on the host.
+    let with_container = Subject {
+        container: Some(Selector::parse(r#"name="api""#).unwrap()),
+        ..by_job
+    };
+    let k = keys(&select(raw, &Catalog::default(), &with_container));
+    assert!(
+        k.contains(&("api".into(), "h1".into(), Kind::CgroupCache)),
+        "{k:?}"
+    );
+    assert!(
+        k.contains(&("worker".into(), "h1".into(), Kind::CgroupCache)),
+        "{k:?}"
+    );
+    assert!(!k.iter().any(|x| x.0 == "cadvisor"), "{k:?}");
+}

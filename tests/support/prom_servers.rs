@@ -169,13 +169,33 @@ impl Drop for Server {
 /// Starts a real Prometheus over a TSDB backfilled from `series`. `extra_args` are
 /// appended to the command line (e.g. `--query.max-samples=1000`).
 pub fn start_prometheus(series: &[SynthSeries], extra_args: &[&str]) -> Server {
+    let text = openmetrics(series);
+    start_prometheus_from(
+        |path| std::fs::write(path, &text).expect("write OpenMetrics"),
+        extra_args,
+    )
+}
+
+/// Starts a real Prometheus over a TSDB backfilled from crate series (e.g. the synthetic
+/// fixtures), written by `memgrowth::synth::write_openmetrics_file`.
+pub fn start_prometheus_raw(
+    series: &[memgrowth::series::RawSeries],
+    extra_args: &[&str],
+) -> Server {
+    start_prometheus_from(
+        |path| memgrowth::synth::write_openmetrics_file(series, path).expect("write OpenMetrics"),
+        extra_args,
+    )
+}
+
+fn start_prometheus_from(write: impl FnOnce(&Path), extra_args: &[&str]) -> Server {
     let prometheus = require("prometheus");
     let promtool = require("promtool");
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).expect("data dir");
     let input = dir.path().join("input.om");
-    std::fs::write(&input, openmetrics(series)).expect("write OpenMetrics");
+    write(&input);
     let out = Command::new(&promtool)
         .args([
             "tsdb",

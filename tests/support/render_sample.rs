@@ -586,6 +586,15 @@ fn redis_host_a() -> TargetReport {
     t
 }
 
+fn share(component: &str, part_of: Option<&str>, difference: f64, share: f64) -> ComponentShare {
+    ComponentShare {
+        component: component.to_string(),
+        part_of: part_of.map(str::to_string),
+        difference,
+        share,
+    }
+}
+
 /// The sample report.
 pub fn sample_report() -> Report {
     let targets = vec![
@@ -636,6 +645,11 @@ pub fn sample_report() -> Report {
             mem_total_bytes: Some(8.0 * GIB),
             mem_available_bytes: Some(5.2 * GIB),
             cgroup_version: Some("v2".to_string()),
+            cgroup_version_evidence: Some(
+                "container_memory_working_set_bytes has no total_ prefix".to_string(),
+            ),
+            cached_bytes: Some(1.9 * GIB),
+            mem_available_fraction: Some(0.65),
         },
     );
     host_context.insert(
@@ -646,6 +660,9 @@ pub fn sample_report() -> Report {
             mem_total_bytes: Some(16.0 * GIB),
             mem_available_bytes: Some(12.9 * GIB),
             cgroup_version: Some("v1".to_string()),
+            cgroup_version_evidence: None,
+            cached_bytes: Some(9.4 * GIB),
+            mem_available_fraction: Some(0.81),
         },
     );
     let mut other = BTreeMap::new();
@@ -698,6 +715,22 @@ pub fn sample_report() -> Report {
                 "alert on cgroup_working_set or cgroup_rss, not cgroup_usage, so page cache does not page anyone".to_string(),
                 "take a heap snapshot of otl-api on host-a: its heap floor grows 2.10 MiB/h".to_string(),
             ],
+            attributions: vec![Attribution {
+                service: "otl-api".to_string(),
+                kind: "cgroup_usage".to_string(),
+                basis: "level".to_string(),
+                high_host: "host-b".to_string(),
+                low_host: "host-a".to_string(),
+                difference: 330.0 * MIB,
+                components: vec![
+                    share("cgroup_cache", None, 284.0 * MIB, 0.86),
+                    share("cgroup_rss", None, 49.0 * MIB, 0.148),
+                    share("other", None, -3.0 * MIB, -0.008),
+                    share("inactive_file", Some("cgroup_cache"), 230.0 * MIB, 0.81),
+                    share("active_file", Some("cgroup_cache"), 54.0 * MIB, 0.19),
+                ],
+            }],
+            thresholds: [("materiality_ratio".to_string(), 1.2)].into_iter().collect(),
         },
         settings: AnalysisSettingsInfo { alpha: 0.05, min_relative_growth_per_day: 0.02, other },
     }

@@ -103,13 +103,22 @@ pub fn time_ticks(start: f64, end: f64, max_ticks: usize) -> (Vec<f64>, bool) {
     (ticks, step < 86400.0)
 }
 
-/// A time tick label in UTC: `Nov 03` or `Nov 03 06:00`.
+/// A time tick label in UTC: `Nov 03` for days (and for midnight), `06:00` within a day.
 pub fn time_label(unix_seconds: f64, with_time: bool) -> String {
     let millis = (unix_seconds * 1000.0).round() as i64;
     match Utc.timestamp_millis_opt(millis).single() {
-        Some(t) if with_time => t.format("%b %d %H:%M").to_string(),
+        Some(t) if with_time && millis.rem_euclid(86_400_000) != 0 => t.format("%H:%M").to_string(),
         Some(t) => t.format("%b %d").to_string(),
         None => String::new(),
+    }
+}
+
+/// The x axis title: `time (UTC)`, naming the day when tick labels show only hours.
+pub fn time_title(start: f64, with_time: bool) -> String {
+    let millis = (start * 1000.0).round() as i64;
+    match Utc.timestamp_millis_opt(millis).single() {
+        Some(t) if with_time => format!("time (UTC), from {}", t.format("%b %d %Y %H:%M")),
+        _ => "time (UTC)".to_string(),
     }
 }
 
@@ -135,5 +144,7 @@ mod tests {
         assert!(ticks.len() >= 6 && ticks.len() <= 8);
         assert!(ticks.iter().all(|t| t % 86400.0 == 0.0));
         assert_eq!(time_label(ticks[0], false), "Nov 02");
+        assert_eq!(time_label(start + 5.0 * 3600.0, true), "06:00");
+        assert_eq!(time_label(ticks[0], true), "Nov 02");
     }
 }

@@ -1,7 +1,7 @@
 //! One plotting panel with the house style: time on x (UTC ticks), bytes on y (a binary
 //! unit with round labels), a light grid, and the extent of what will be drawn.
 
-use super::axes::{ByteUnit, FONT, GRID, INK, MUTED, time_label, time_ticks};
+use super::axes::{ByteUnit, FONT, GRID, INK, MUTED, time_label, time_ticks, time_title};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::coord::types::RangedCoordf64;
@@ -181,7 +181,7 @@ pub fn build<'a, DB: DrawingBackend>(
         .axis_desc_style((FONT, 14).into_font().color(&MUTED))
         .x_label_formatter(&|t| time_label(*t, with_time))
         .y_label_formatter(&|v| unit.label(*v))
-        .x_desc("time (UTC)")
+        .x_desc(time_title(extent.start, with_time))
         .draw()
         .or_text()?;
     Ok(chart)

@@ -81,6 +81,13 @@ pub fn draw<DB: DrawingBackend>(
                 .collect()
         })
         .unwrap_or_default();
+    // The JavaScript heap as context when something else grows (native, cache growth).
+    let context: Option<&SeriesReport> = main.filter(|m| m.kind != "heap_used").and_then(|_| {
+        target
+            .series
+            .iter()
+            .find(|s| s.kind == "heap_used" && s.view == "raw" && s.space.is_none())
+    });
     let restarts: Vec<f64> = target
         .restart_times
         .iter()
@@ -88,7 +95,7 @@ pub fn draw<DB: DrawingBackend>(
         .collect();
 
     let mut extent = Extent::empty();
-    for series in &companions {
+    for series in companions.iter().chain(context.iter()) {
         extent.include_points(&series.samples);
     }
     if let Some(m) = main {
@@ -112,11 +119,11 @@ pub fn draw<DB: DrawingBackend>(
     let mut legend = Legend::default();
     legend.add(
         Mark::Note,
-        format!("growth {}", rate_text(target.growth.as_ref())),
+        format!("growth: {}", rate_text(target.growth.as_ref())),
     );
     legend.add(
         Mark::Note,
-        format!("time to limit {}", time_to_limit_text(target)),
+        format!("time to limit: {}", time_to_limit_text(target)),
     );
 
     let Some(main) = main.filter(|m| !m.samples.is_empty()) else {
@@ -163,6 +170,17 @@ pub fn draw<DB: DrawingBackend>(
             },
             format!("restart ({})", restarts.len()),
         );
+    }
+
+    if let Some(series) = context {
+        let color = kind_color("heap_used");
+        chart
+            .draw_series(LineSeries::new(
+                scale(&series.samples),
+                color.stroke_width(1),
+            ))
+            .or_text()?;
+        legend.add(Mark::Line { color, width: 2 }, "heap_used (for comparison)");
     }
 
     // The data: raw lighter when a floor is drawn over it.

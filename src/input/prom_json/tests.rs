@@ -119,3 +119,11 @@ fn escaped_strings_are_decoded() {
     assert_eq!(r.series[0].labels["a"], "x\"y\u{e9}");
     assert_eq!(r.series[0].values, vec![1000.0]);
 }
+
+#[test]
+fn victoriametrics_partial_responses_warn() {
+    let body = r#"{"status":"success","isPartial":true,"data":{"resultType":"matrix","result":[],"stats":{"seriesFetched":"0"}}}"#;
+    let r = parse_response(body.as_bytes()).unwrap();
+    assert_eq!(r.warnings.len(), 1);
+    assert!(r.series.is_empty());
+}
