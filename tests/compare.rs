@@ -470,3 +470,20 @@ fn kinds_missing_on_a_host_are_named() {
     let explanation = text(&c.explanation);
     assert!(explanation.contains("Missing, so not compared there: cgroup_usage on 10.0.0.7; cgroup_working_set on 10.0.0.7"), "{explanation}");
 }
+
+#[test]
+fn host_memory_is_not_taken_for_the_service_limit() {
+    let targets = native_case(2);
+    let mut reports = vec![
+        report("otl-api", "node-a", Verdict::NativeGrowth),
+        report("otl-api", "node-b", Verdict::Stable),
+    ];
+    for r in &mut reports {
+        r.limit_bytes = Some(256.0 * GIB);
+        r.limit_source = Some("host_mem_total".into());
+    }
+    let c = compare(&targets, &reports);
+    // 2% of 256 GiB would make the 1 GiB native difference immaterial; it is not.
+    let rss = divergent(&c, "process_rss").expect("process_rss diverges");
+    assert_eq!(rss.explained_by.as_deref(), Some("native"));
+}

@@ -83,7 +83,10 @@ fn target<'a>(report: &'a Value, workload: &str, host: &str) -> &'a Value {
         matching.len()
     );
     let t = matching[0];
-    assert_eq!(t["service"], workload, "{workload}: service is the job label");
+    assert_eq!(
+        t["service"], workload,
+        "{workload}: service is the job label"
+    );
     t
 }
 
@@ -116,7 +119,10 @@ fn check(workload: &str, expected: &str) {
             Some(captured_limit(workload, host)),
             "{workload} on {host}: the limit is the cgroup's"
         );
-        assert_eq!(t["restarts"], 0, "{workload} on {host}: no process restarted");
+        assert_eq!(
+            t["restarts"], 0,
+            "{workload} on {host}: no process restarted"
+        );
         if matches!(expected, "leak" | "native_growth" | "cache_growth") {
             let growth = &t["growth"];
             let rate = growth["bytes_per_hour"].as_f64().expect("growth rate");

@@ -166,13 +166,18 @@ pub fn service_view<'a>(
     }
 }
 
-/// The smallest positive, finite limit: cgroup limits of the targets and the analysis' limits.
+/// The smallest positive, finite limit of the service itself: cgroup limits of the targets
+/// and the analysis' limits from the cgroup or `--limit`. Host memory is not the service's
+/// limit: 2% of a 64 GiB host would hide every difference that matters to one service.
 fn service_limit(targets: &[&Target], reports: &[&TargetReport]) -> Option<f64> {
     let cgroup = targets
         .iter()
         .flat_map(|t| t.of_kind(Kind::CgroupLimit))
         .filter_map(levels::recent_level);
-    let analysed = reports.iter().filter_map(|r| r.limit_bytes);
+    let analysed = reports
+        .iter()
+        .filter(|r| matches!(r.limit_source.as_deref(), Some("cgroup_limit" | "--limit")))
+        .filter_map(|r| r.limit_bytes);
     cgroup
         .chain(analysed)
         .filter(|l| l.is_finite() && *l > 0.0 && *l < UNLIMITED_BYTES)
