@@ -487,3 +487,42 @@ fn host_memory_is_not_taken_for_the_service_limit() {
     let rss = divergent(&c, "process_rss").expect("process_rss diverges");
     assert_eq!(rss.explained_by.as_deref(), Some("native"));
 }
+
+#[test]
+fn page_cache_without_pressure_names_the_kernels_or_the_workload() {
+    let mut targets = seed_case(6);
+    // The host keeping less cache now has more memory available: pressure explains nothing.
+    let roomy_b = HostSpec {
+        mem_available: 62.0 * GIB,
+        mem_total: 64.0 * GIB,
+        ..host_b()
+    };
+    targets[1].host_series = host_series(&roomy_b);
+    let c = compare(&targets, &[]);
+    let explanation = text(&c.explanation);
+    assert!(
+        explanation.contains("Memory pressure does not explain it"),
+        "{explanation}"
+    );
+    assert!(
+        explanation.contains(
+            "the kernels differ (10.0.0.5: 5.15.0-91-generic, 10.0.0.7: 4.19.0-25-amd64)"
+        ),
+        "{explanation}"
+    );
+    assert!(
+        !explanation.contains("Kernels differ ("),
+        "told once: {explanation}"
+    );
+    // Same kernel on both: the workload is named instead.
+    let same_kernel = HostSpec {
+        kernel: "5.15.0-91-generic",
+        ..roomy_b
+    };
+    targets[1].host_series = host_series(&same_kernel);
+    let explanation = text(&compare(&targets, &[]).explanation);
+    assert!(
+        explanation.contains("reads or writes more files"),
+        "{explanation}"
+    );
+}
