@@ -3,10 +3,11 @@
 //! Per service: levels and slopes per kind and host (`levels`), which kinds agree and which
 //! diverge (`consistency`), which component explains each divergence (`attribution`), the
 //! host context from node-exporter (`context`), and from those the explanation in plain
-//! words (`explain`) and the recommendations (`recommend`). The method and its thresholds
+//! words (`explain`, with the causes in `causes`) and the recommendations (`recommend`). The method and its thresholds
 //! are documented in docs/compare.md.
 
 pub mod attribution;
+pub mod causes;
 pub mod consistency;
 pub mod context;
 pub mod explain;
