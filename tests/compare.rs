@@ -526,3 +526,22 @@ fn page_cache_without_pressure_names_the_kernels_or_the_workload() {
         "{explanation}"
     );
 }
+
+#[test]
+fn a_pm2_threshold_above_the_cgroup_limit_is_flagged() {
+    let mut targets = seed_case(8);
+    for t in &mut targets {
+        for s in &mut t.series {
+            if s.key.kind.as_str() == "cgroup_limit" {
+                s.values.iter_mut().for_each(|v| *v = 448.0 * MIB);
+            }
+        }
+    }
+    let recommendations = text(&compare(&targets, &[]).recommendations);
+    assert!(
+        recommendations.contains("the memory limit of 448 MiB is below it"),
+        "{recommendations}"
+    );
+    let plain = text(&compare(&seed_case(8), &[]).recommendations);
+    assert!(!plain.contains("is below it"), "{plain}");
+}
