@@ -3,8 +3,9 @@
 //! The level of a series is the median of its last quarter (by time): recent, and immune
 //! to the GC sawtooth and to single spikes. The slope is Sen's slope (the median of the
 //! pairwise slopes, `analysis::trend::sen_slope`) over bucket medians, in bytes per hour:
-//! robust to outliers and cheap on long series. When a target has several series of one kind (pm2 cluster mode, several
-//! containers of one service), their levels and slopes add up.
+//! robust to outliers and cheap on long series. When a target has several series of one
+//! kind (pm2 cluster mode, several containers of one service), their levels and slopes add
+//! up.
 
 use crate::frame::TidySeries;
 use crate::kind::{Kind, Scope};
