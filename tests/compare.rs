@@ -470,3 +470,78 @@ fn kinds_missing_on_a_host_are_named() {
     let explanation = text(&c.explanation);
     assert!(explanation.contains("Missing, so not compared there: cgroup_usage on 10.0.0.7; cgroup_working_set on 10.0.0.7"), "{explanation}");
 }
+
+#[test]
+fn host_memory_is_not_taken_for_the_service_limit() {
+    let targets = native_case(2);
+    let mut reports = vec![
+        report("otl-api", "node-a", Verdict::NativeGrowth),
+        report("otl-api", "node-b", Verdict::Stable),
+    ];
+    for r in &mut reports {
+        r.limit_bytes = Some(256.0 * GIB);
+        r.limit_source = Some("host_mem_total".into());
+    }
+    let c = compare(&targets, &reports);
+    // 2% of 256 GiB would make the 1 GiB native difference immaterial; it is not.
+    let rss = divergent(&c, "process_rss").expect("process_rss diverges");
+    assert_eq!(rss.explained_by.as_deref(), Some("native"));
+}
+
+#[test]
+fn page_cache_without_pressure_names_the_kernels_or_the_workload() {
+    let mut targets = seed_case(6);
+    // The host keeping less cache now has more memory available: pressure explains nothing.
+    let roomy_b = HostSpec {
+        mem_available: 62.0 * GIB,
+        mem_total: 64.0 * GIB,
+        ..host_b()
+    };
+    targets[1].host_series = host_series(&roomy_b);
+    let c = compare(&targets, &[]);
+    let explanation = text(&c.explanation);
+    assert!(
+        explanation.contains("Memory pressure does not explain it"),
+        "{explanation}"
+    );
+    assert!(
+        explanation.contains(
+            "the kernels differ (10.0.0.5: 5.15.0-91-generic, 10.0.0.7: 4.19.0-25-amd64)"
+        ),
+        "{explanation}"
+    );
+    assert!(
+        !explanation.contains("Kernels differ ("),
+        "told once: {explanation}"
+    );
+    // Same kernel on both: the workload is named instead.
+    let same_kernel = HostSpec {
+        kernel: "5.15.0-91-generic",
+        ..roomy_b
+    };
+    targets[1].host_series = host_series(&same_kernel);
+    let explanation = text(&compare(&targets, &[]).explanation);
+    assert!(
+        explanation.contains("reads or writes more files"),
+        "{explanation}"
+    );
+}
+
+#[test]
+fn a_pm2_threshold_above_the_cgroup_limit_is_flagged() {
+    let mut targets = seed_case(8);
+    for t in &mut targets {
+        for s in &mut t.series {
+            if s.key.kind.as_str() == "cgroup_limit" {
+                s.values.iter_mut().for_each(|v| *v = 448.0 * MIB);
+            }
+        }
+    }
+    let recommendations = text(&compare(&targets, &[]).recommendations);
+    assert!(
+        recommendations.contains("the memory limit of 448 MiB is below it"),
+        "{recommendations}"
+    );
+    let plain = text(&compare(&seed_case(8), &[]).recommendations);
+    assert!(!plain.contains("is below it"), "{plain}");
+}

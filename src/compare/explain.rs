@@ -1,21 +1,15 @@
 //! The explanation in plain words, with the numbers: what diverges, what explains it, what
-//! agrees, and the host context that plausibly causes it. Claims are only made when the
-//! numbers support them; what cannot be told is said to be unknown.
+//! agrees, and (from `causes`) the host context that plausibly causes it. Claims are only
+//! made when the numbers support them; what cannot be told is said to be unknown.
 
 use super::ServiceView;
-use super::attribution::{ACTIVE_FILE, INACTIVE_FILE, NATIVE, main_component};
+use super::attribution::{ACTIVE_FILE, INACTIVE_FILE, NATIVE};
+use super::causes::{cache_cause, cache_story, kernels_differ, native_cause, native_story};
 use super::consistency::KindAssessment;
 use crate::kind::Kind;
 use crate::report::{Attribution, HostContext};
 use crate::units::{format_bytes, format_rate};
 use std::collections::BTreeMap;
-
-/// glibc malloc's default arena cap on 64-bit hosts: 8 per CPU.
-pub const ARENAS_PER_CPU: f64 = 8.0;
-/// Below this share of available memory a host is under pressure that reclaims page cache.
-pub const PRESSURE_FRACTION: f64 = 0.10;
-/// CPU counts this far apart (max/min) make malloc arenas a plausible cause.
-pub const CPU_RATIO: f64 = 1.5;
 
 /// The order in which divergences are told: outermost measure first.
 pub const ORDER: [Kind; 9] = [
@@ -148,7 +142,7 @@ fn divergence(v: &ServiceView<'_>, a: &KindAssessment) -> String {
 }
 
 /// "a: 2.70 GiB, b: 400 MiB", or the extremes only when there are many hosts.
-fn host_levels(a: &KindAssessment) -> String {
+pub fn host_levels(a: &KindAssessment) -> String {
     if a.per_host.len() <= 4 {
         a.per_host
             .iter()
@@ -190,9 +184,6 @@ fn components(at: &Attribution) -> String {
         percent(first.share),
         label(&first.component)
     );
-    for c in top.iter().skip(1) {
-        s.push_str(&format!(", {} {}", percent(c.share), label(&c.component)));
-    }
     if let Some(inactive) = at
         .components
         .iter()
@@ -202,6 +193,18 @@ fn components(at: &Attribution) -> String {
             " ({} inactive file pages, reclaimed first)",
             percent(inactive.share)
         ));
+    }
+    for c in top.iter().skip(1) {
+        s.push_str(&format!(", {} {}", percent(c.share), label(&c.component)));
+    }
+    let offsets: Vec<String> = at
+        .components
+        .iter()
+        .filter(|c| c.part_of.is_none() && c.share <= -0.05)
+        .map(|c| format!("{} less {}", percent(-c.share), label(&c.component)))
+        .collect();
+    if !offsets.is_empty() {
+        s.push_str(&format!(", offset by {}", offsets.join(" and ")));
     }
     s
 }
@@ -288,208 +291,4 @@ pub fn agreement(v: &ServiceView<'_>, a: &KindAssessment) -> String {
 /// "3%" for a ratio of 1.03; at least "1%".
 pub fn within(ratio: f64) -> String {
     format!("{:.0}%", ((ratio - 1.0) * 100.0).max(1.0))
-}
-
-/// The divergent attribution whose main component is the page cache, if any.
-pub fn cache_story<'v>(v: &'v ServiceView<'_>) -> Option<&'v Attribution> {
-    [Kind::CgroupUsage, Kind::CgroupWorkingSet]
-        .into_iter()
-        .filter_map(|k| v.attribution(k))
-        .find(|at| main_component(at).is_some_and(|c| c.component == Kind::CgroupCache.as_str()))
-        .or_else(|| v.attribution(Kind::CgroupCache))
-}
-
-/// The divergent attribution whose main component is native memory, if any.
-pub fn native_story<'v>(v: &'v ServiceView<'_>) -> Option<&'v Attribution> {
-    [Kind::ProcessRss, Kind::CgroupRss]
-        .into_iter()
-        .filter_map(|k| v.attribution(k))
-        .find(|at| main_component(at).is_some_and(|c| c.component == NATIVE))
-}
-
-/// Why one host keeps more page cache than the other, and whether this is a leak.
-fn cache_cause(
-    v: &ServiceView<'_>,
-    at: &Attribution,
-    ctx: &BTreeMap<String, HostContext>,
-    kernel_told: &mut bool,
-) -> Vec<String> {
-    let (a, b) = (at.high_host.as_str(), at.low_host.as_str());
-    let cache = |h: &str| v.level(Kind::CgroupCache, h);
-    let (ca, cb) = (ctx.get(a), ctx.get(b));
-    let avail = |c: Option<&HostContext>| c.and_then(|c| c.mem_available_bytes);
-    let mut out = Vec::new();
-    let kept = cache(a).map_or(String::new(), |c| format!(" {}", format_bytes(c)));
-    match (avail(ca), avail(cb)) {
-        (Some(xa), Some(xb)) if xa > xb => {
-            let fb = cb.and_then(|c| c.mem_available_fraction);
-            let pressure = fb.is_some_and(|f| f < PRESSURE_FRACTION)
-                || cache(a).is_some_and(|c| xb < c);
-            if pressure {
-                out.push(format!(
-                    "{a} keeps{kept} of page cache because {} are available there{}; {b} has only {} available{} and reclaims page cache under that pressure{}.",
-                    format_bytes(xa),
-                    of_total(ca),
-                    format_bytes(xb),
-                    of_total(cb),
-                    cache(b).map_or(String::new(), |c| format!(" ({} left)", format_bytes(c)))
-                ));
-            } else {
-                out.push(format!(
-                    "{a} has more memory available ({} against {} on {b}), so its kernel reclaims page cache later: {a} keeps{kept} of page cache.",
-                    format_bytes(xa),
-                    format_bytes(xb)
-                ));
-            }
-        }
-        (Some(xa), Some(xb)) => {
-            let kernels = kernel_pair(a, b, ctx);
-            *kernel_told |= kernels.is_some();
-            out.push(format!(
-                "Memory pressure does not explain it: {a} has {} available and {b} {}{}.",
-                format_bytes(xa),
-                format_bytes(xb),
-                match kernels {
-                    Some((ka, kb)) => format!(
-                        "; the kernels differ ({a}: {ka}, {b}: {kb}), and page-cache accounting and reclaim differ across kernel releases"
-                    ),
-                    None => format!(
-                        "; the service on {a} likely reads or writes more files (logs, uploads, temporary files)"
-                    ),
-                }
-            ));
-        }
-        _ => out.push(format!(
-            "The available memory of {a} and {b} is unknown (no node_memory_MemAvailable_bytes), so why {a} keeps more page cache cannot be told."
-        )),
-    }
-    out.extend(not_a_leak(v));
-    out
-}
-
-/// " (91% of 64.0 GiB)".
-fn of_total(c: Option<&HostContext>) -> String {
-    match c.and_then(|c| Some((c.mem_available_fraction?, c.mem_total_bytes?))) {
-        Some((f, t)) => format!(" ({} of {})", percent(f), format_bytes(t)),
-        None => String::new(),
-    }
-}
-
-/// The heap and anonymous memory agree: the difference is page cache, not a leak.
-fn not_a_leak(v: &ServiceView<'_>) -> Option<String> {
-    let anon_diverges = [Kind::CgroupRss, Kind::ProcessRss]
-        .iter()
-        .any(|k| v.assessment(*k).is_some_and(|a| a.divergent()));
-    if anon_diverges {
-        return None;
-    }
-    let evidence = match (v.assessment(Kind::HeapUsed), v.assessment(Kind::CgroupRss)) {
-        (Some(h), _) if h.consistent() => format!(
-            "The V8 heap agrees across hosts (heap_used {})",
-            agreement(v, h)
-        ),
-        (None, Some(r)) if r.consistent() => format!(
-            "Anonymous memory agrees across hosts (cgroup_rss {})",
-            agreement(v, r)
-        ),
-        _ => return None,
-    };
-    let alert = match alert_kinds(v) {
-        (true, true) => "working set or rss",
-        (true, false) => "working set",
-        (false, _) => "rss",
-    };
-    Some(format!(
-        "{evidence}: the difference is reclaimable page cache, not a leak. Alert on {alert}, not usage."
-    ))
-}
-
-/// (alert on working set, alert on rss): the working set qualifies when it exists and its own
-/// divergence, if any, is not explained by file pages; rss when it exists (or nothing else does).
-pub fn alert_kinds(v: &ServiceView<'_>) -> (bool, bool) {
-    let ws_polluted = v.attribution(Kind::CgroupWorkingSet).is_some_and(|w| {
-        main_component(w).is_some_and(|c| c.component != Kind::CgroupRss.as_str())
-    });
-    let ws = v.levels.contains_key(&Kind::CgroupWorkingSet) && !ws_polluted;
-    let rss = v.levels.contains_key(&Kind::CgroupRss);
-    (ws, rss || !ws)
-}
-
-/// The metric names to alert on instead of usage, for a recommendation.
-pub fn alert_metric_names(v: &ServiceView<'_>) -> &'static str {
-    match alert_kinds(v) {
-        (true, true) => {
-            "cgroup_working_set (container_memory_working_set_bytes) or cgroup_rss (container_memory_rss)"
-        }
-        (true, false) => "cgroup_working_set (container_memory_working_set_bytes)",
-        (false, _) => "cgroup_rss (container_memory_rss)",
-    }
-}
-
-/// Native memory and the CPU counts that plausibly explain it.
-fn native_cause(
-    v: &ServiceView<'_>,
-    at: &Attribution,
-    ctx: &BTreeMap<String, HostContext>,
-) -> Vec<String> {
-    let (a, b) = (at.high_host.as_str(), at.low_host.as_str());
-    let Ok(kind) = at.kind.parse::<Kind>() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let (Some(na), Some(nb)) = (native_level(v, kind, a), native_level(v, kind, b)) {
-        out.push(format!(
-            "Native memory ({kind} outside the V8 heap and Buffers) is {} on {a} against {} on {b}.",
-            format_bytes(na),
-            format_bytes(nb)
-        ));
-    }
-    let cpus = |h: &str| ctx.get(h).and_then(|c| c.cpus);
-    match (cpus(a), cpus(b)) {
-        (Some(pa), Some(pb)) if pa >= pb * CPU_RATIO => out.push(format!(
-            "{a} has {pa:.0} CPUs and {b} {pb:.0}: glibc malloc creates up to {ARENAS_PER_CPU:.0} arenas per CPU on 64-bit hosts ({:.0} against {:.0}), whatever the container's CPU quota, and more arenas fragment native memory more: the likely cause.",
-            pa * ARENAS_PER_CPU,
-            pb * ARENAS_PER_CPU
-        )),
-        (Some(pa), Some(pb)) => out.push(format!(
-            "The CPU counts do not explain it ({a}: {pa:.0}, {b}: {pb:.0}): look for native addons, Buffers held outside `external`, or differing library versions."
-        )),
-        _ => out.push(
-            "The CPU counts of the hosts are unknown (no node_cpu_seconds_total), so malloc arenas cannot be checked as the cause.".to_string(),
-        ),
-    }
-    if let Some(h) = v.assessment(Kind::HeapUsed).filter(|h| h.consistent()) {
-        out.push(format!(
-            "The V8 heap agrees across hosts (heap_used {}): not a JavaScript leak.",
-            agreement(v, h)
-        ));
-    }
-    out
-}
-
-/// `kind` minus the heap and external on one host.
-pub fn native_level(v: &ServiceView<'_>, kind: Kind, host: &str) -> Option<f64> {
-    let ext = v.level(Kind::External, host).unwrap_or(0.0);
-    Some(v.level(kind, host)? - v.level(Kind::HeapUsed, host)? - ext)
-}
-
-fn kernel_pair(a: &str, b: &str, ctx: &BTreeMap<String, HostContext>) -> Option<(String, String)> {
-    let ka = ctx.get(a)?.kernel.clone()?;
-    let kb = ctx.get(b)?.kernel.clone()?;
-    (ka != kb).then_some((ka, kb))
-}
-
-/// "Kernels differ: a 5.15..., b 4.19..." when the service's hosts run different kernels.
-fn kernels_differ(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> Option<String> {
-    let kernels: Vec<(String, String)> = v
-        .hosts
-        .iter()
-        .filter_map(|h| Some((h.clone(), ctx.get(h)?.kernel.clone()?)))
-        .collect();
-    let first = kernels.first()?;
-    if kernels.iter().all(|k| k.1 == first.1) {
-        return None;
-    }
-    let list: Vec<String> = kernels.iter().map(|(h, k)| format!("{h}: {k}")).collect();
-    Some(format!("Kernels differ ({}).", list.join(", ")))
 }

@@ -2,9 +2,10 @@
 //!
 //! The level of a series is the median of its last quarter (by time): recent, and immune
 //! to the GC sawtooth and to single spikes. The slope is Sen's slope (the median of the
-//! pairwise slopes) over bucket medians, in bytes per hour: robust to outliers and cheap
-//! on long series. When a target has several series of one kind (pm2 cluster mode, several
-//! containers of one service), their levels and slopes add up.
+//! pairwise slopes, `analysis::trend::sen_slope`) over bucket medians, in bytes per hour:
+//! robust to outliers and cheap on long series. When a target has several series of one
+//! kind (pm2 cluster mode, several containers of one service), their levels and slopes add
+//! up.
 
 use crate::frame::TidySeries;
 use crate::kind::{Kind, Scope};
@@ -171,16 +172,10 @@ fn sen_slope_per_hour(points: &[(f64, f64)]) -> Option<f64> {
         }
         buckets.extend(bucket_median(&mut current));
     }
-    let mut slopes = Vec::with_capacity(buckets.len() * buckets.len() / 2);
-    for (i, a) in buckets.iter().enumerate() {
-        for b in buckets.iter().skip(i + 1) {
-            let dt = b.0 - a.0;
-            if dt > 0.0 {
-                slopes.push((b.1 - a.1) / dt * 3600.0);
-            }
-        }
-    }
-    median(&mut slopes)
+    let origin = buckets.first()?.0;
+    let hours: Vec<f64> = buckets.iter().map(|b| (b.0 - origin) / 3600.0).collect();
+    let values: Vec<f64> = buckets.iter().map(|b| b.1).collect();
+    crate::analysis::trend::sen_slope(&hours, &values)
 }
 
 /// (median time, median value) of one bucket.

@@ -3,10 +3,11 @@
 //! Per service: levels and slopes per kind and host (`levels`), which kinds agree and which
 //! diverge (`consistency`), which component explains each divergence (`attribution`), the
 //! host context from node-exporter (`context`), and from those the explanation in plain
-//! words (`explain`) and the recommendations (`recommend`). The method and its thresholds
+//! words (`explain`, with the causes in `causes`) and the recommendations (`recommend`). The method and its thresholds
 //! are documented in docs/compare.md.
 
 pub mod attribution;
+pub mod causes;
 pub mod consistency;
 pub mod context;
 pub mod explain;
@@ -166,13 +167,18 @@ pub fn service_view<'a>(
     }
 }
 
-/// The smallest positive, finite limit: cgroup limits of the targets and the analysis' limits.
+/// The smallest positive, finite limit of the service itself: cgroup limits of the targets
+/// and the analysis' limits from the cgroup or `--limit`. Host memory is not the service's
+/// limit: 2% of a 64 GiB host would hide every difference that matters to one service.
 fn service_limit(targets: &[&Target], reports: &[&TargetReport]) -> Option<f64> {
     let cgroup = targets
         .iter()
         .flat_map(|t| t.of_kind(Kind::CgroupLimit))
         .filter_map(levels::recent_level);
-    let analysed = reports.iter().filter_map(|r| r.limit_bytes);
+    let analysed = reports
+        .iter()
+        .filter(|r| matches!(r.limit_source.as_deref(), Some("cgroup_limit" | "--limit")))
+        .filter_map(|r| r.limit_bytes);
     cgroup
         .chain(analysed)
         .filter(|l| l.is_finite() && *l > 0.0 && *l < UNLIMITED_BYTES)

@@ -4,9 +4,10 @@
 
 use super::ServiceView;
 use super::attribution::main_component;
-use super::explain::{
-    ARENAS_PER_CPU, CPU_RATIO, alert_metric_names, cache_story, native_level, native_story, percent,
+use super::causes::{
+    ARENAS_PER_CPU, CPU_RATIO, alert_metric_names, cache_story, native_level, native_story,
 };
+use super::explain::percent;
 use crate::kind::Kind;
 use crate::report::HostContext;
 use crate::units::{format_bytes, format_rate};
