@@ -3,6 +3,10 @@
 //! real kernel cgroup accounting, scraped every second by a real Prometheus; see
 //! `fixtures/real/README.md`). The offline diagnosis of each must give the verdict the
 //! workload was built to show, on both hosts, with the limit the cgroups really had.
+//!
+//! Each capture spans a few minutes at a 1 s step (hundreds of points per series), far
+//! below the engine's default shortest judged span, which is meant for production scrape
+//! intervals; the diagnosis lowers it with `--min-span 3m`, as `e2e/run.sh` does.
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -29,6 +33,8 @@ fn diagnose(workload: &str) -> Value {
         .arg(format!("job=\"{workload}\""))
         .arg("--container")
         .arg(format!("name=\"{workload}\""))
+        .arg("--min-span")
+        .arg("3m")
         .arg("--format")
         .arg("json")
         .output()
@@ -83,7 +89,10 @@ fn target<'a>(report: &'a Value, workload: &str, host: &str) -> &'a Value {
         matching.len()
     );
     let t = matching[0];
-    assert_eq!(t["service"], workload, "{workload}: service is the job label");
+    assert_eq!(
+        t["service"], workload,
+        "{workload}: service is the job label"
+    );
     t
 }
 
@@ -116,7 +125,10 @@ fn check(workload: &str, expected: &str) {
             Some(captured_limit(workload, host)),
             "{workload} on {host}: the limit is the cgroup's"
         );
-        assert_eq!(t["restarts"], 0, "{workload} on {host}: no process restarted");
+        assert_eq!(
+            t["restarts"], 0,
+            "{workload} on {host}: no process restarted"
+        );
         if matches!(expected, "leak" | "native_growth" | "cache_growth") {
             let growth = &t["growth"];
             let rate = growth["bytes_per_hour"].as_f64().expect("growth rate");
