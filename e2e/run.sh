@@ -13,9 +13,9 @@
 #
 # Usage: e2e/run.sh [--duration SECONDS] [--warmup SECONDS] [--memgrowth BIN]
 #                   [--save-fixtures] [--keep] [--require-cgroups]
-#   --duration S       length of the diagnosed window (default 210)
-#   --warmup S         time the apps run before their workload starts; excluded from the
-#                      window (default 120)
+#   --duration S       length of the diagnosed window (default 260)
+#   --warmup S         time the apps run before their workload starts, after ~20 s of
+#                      starting them; excluded from the window (default 90)
 #   --memgrowth BIN    the binary to test (default: $MEMGROWTH_BIN, else built with
 #                      `cargo build --release`)
 #   --save-fixtures    also write the captured data to fixtures/real/<workload>/
@@ -23,17 +23,22 @@
 #   --require-cgroups  fail instead of degrading when no memory cgroup can be created
 #   --capture-only     run and capture, but do not diagnose (to refresh fixtures/real/
 #                      before the binary can diagnose)
+#   --diagnose-arg A   one more argument for both diagnose commands (repeatable)
+# The window is minutes long, far below the engine's default shortest judged span (2 h,
+# meant for production scrape intervals), so both diagnoses pass `--min-span 3m`:
+# 1 s scrapes give hundreds of points in that time.
 # Needs: node and npm, curl, prometheus (installed with apt-get when missing and root).
 # Exit status: 0 every verdict as expected, 1 a verdict differs, 2 usage, 3 set-up failed.
 set -euo pipefail
 
-DURATION=210
-WARMUP=120
+DURATION=260
+WARMUP=90
 MEMGROWTH="${MEMGROWTH_BIN:-}"
 SAVE_FIXTURES=0
 KEEP=0
 REQUIRE_CGROUPS=0
 CAPTURE_ONLY=0
+DIAGNOSE_ARGS=(--min-span 3m)
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -43,6 +48,7 @@ while [ $# -gt 0 ]; do
     --keep) KEEP=1; shift ;;
     --require-cgroups) REQUIRE_CGROUPS=1; shift ;;
     --capture-only) CAPTURE_ONLY=1; shift ;;
+    --diagnose-arg) DIAGNOSE_ARGS+=("$2"); shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "e2e: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -165,13 +171,17 @@ free_port() {
 
 # ---------------------------------------------------------------- start everything
 declare -A APP_PORT EXPORTER_PORT
-START_EPOCH=$(date +%s)
+# Processes start one after another; every workload begins at T0 together. The first
+# STARTUP seconds cover starting them all, and the warm-up runs after that.
+STARTUP=20
+T0=$(( $(date +%s) + STARTUP + WARMUP ))
+END=$(( T0 + DURATION ))
 for host in "${HOSTS[@]}"; do
   exporter_args=()
   for w in "${WORKLOADS[@]}"; do
     port="$(free_port "$host")"
     APP_PORT["$host/$w"]="$port"
-    cmd=(node "$E2E/app/app.js" --workload "$w" --listen "$host:$port" --warmup "$WARMUP" --dir "$WORK/files")
+    cmd=(node "$E2E/app/app.js" --workload "$w" --listen "$host:$port" --begin-at "$T0" --dir "$WORK/files")
     logf="$WORK/${HOST_TAG[$host]}-$w.log"
     if [ -n "$CGROUP_VERSION" ]; then
       dir="$(cgroup_dir "$host" "$w")"
@@ -222,14 +232,13 @@ for _ in $(seq 1 30); do
 done
 [ "$up" = "$expected_targets" ] || die "only $up of $expected_targets scrape targets are up (logs in $WORK; use --keep)"
 log "Prometheus $PROM scrapes $up targets every 1s (cgroups: ${CGROUP_VERSION:-none})"
+[ "$(date +%s)" -lt "$T0" ] || log "WARNING: start-up overran the warm-up; the window begins before all was scraped"
 
 # Something outside the test may write vm.drop_caches or cause global reclaim; note it.
 drops_before="$(awk '$1=="drop_pagecache"{print $2}' /proc/vmstat 2>/dev/null || true)"
-T0=$(( START_EPOCH + WARMUP ))
-END=$(( T0 + DURATION ))
 log "window $(date -u -d @"$T0" +%FT%TZ) .. $(date -u -d @"$END" +%FT%TZ) (${WARMUP}s warm-up excluded); waiting"
 while [ "$(date +%s)" -lt $(( END + 2 )) ]; do
-  sleep 15
+  sleep 5
   for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || die "process $pid died early (logs in $WORK; use --keep)"; done
 done
 
@@ -274,9 +283,9 @@ for w in "${WORKLOADS[@]}"; do
   live="$WORK/$w.live.json"
   offline="$WORK/$w.offline.json"
   "$MEMGROWTH" diagnose --prometheus "$PROM" --app "job=\"$w\"" --container "name=\"$w\"" \
-    --start "$T0" --end "$END" --step 1s --format json >"$live" 2>"$WORK/$w.live.err" \
+    --start "$T0" --end "$END" --step 1s "${DIAGNOSE_ARGS[@]}" --format json >"$live" 2>"$WORK/$w.live.err" \
     || { log "live diagnose of $w failed:"; cat "$WORK/$w.live.err" >&2; FAILED=1; continue; }
-  "$MEMGROWTH" diagnose --input "$CAPTURE/$w" --app "job=\"$w\"" --container "name=\"$w\"" --format json >"$offline" 2>"$WORK/$w.offline.err" \
+  "$MEMGROWTH" diagnose --input "$CAPTURE/$w" --app "job=\"$w\"" --container "name=\"$w\"" "${DIAGNOSE_ARGS[@]}" --format json >"$offline" 2>"$WORK/$w.offline.err" \
     || { log "offline diagnose of $w failed:"; cat "$WORK/$w.offline.err" >&2; FAILED=1; continue; }
   for host in "${HOSTS[@]}"; do
     got_live="$(verdicts "$live" | awk -v h="$host" '$1==h {print $2}')"

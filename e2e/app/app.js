@@ -3,6 +3,7 @@
 // prom-client default metrics on /metrics and runs one memory workload, chosen at start.
 //
 //   node app.js --workload heap-leak --listen 127.0.0.2:9101 [--rate 1] [--dir /tmp/x]
+//               [--warmup SECONDS | --begin-at UNIX_SECONDS]
 //
 // Workloads (each models a real cause of memory growth):
 //   heap-leak      objects retained forever in a JS array (an unbounded request log):
@@ -29,12 +30,12 @@ const path = require('path');
 const client = require('prom-client');
 
 function parseArgs(argv) {
-  const args = { workload: '', listen: '127.0.0.1:9101', rate: 1, dir: '', warmup: 5 };
+  const args = { workload: '', listen: '127.0.0.1:9101', rate: 1, dir: '', warmup: 5, 'begin-at': 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, '');
     const value = argv[i + 1];
     if (!(key in args) || value === undefined) {
-      throw new Error(`unknown or incomplete argument ${argv[i]}; expected --workload W --listen HOST:PORT [--rate R] [--dir DIR] [--warmup S]`);
+      throw new Error(`unknown or incomplete argument ${argv[i]}; expected --workload W --listen HOST:PORT [--rate R] [--dir DIR] [--warmup S | --begin-at UNIX]`);
     }
     args[key] = typeof args[key] === 'number' ? Number(value) : value;
   }
@@ -223,12 +224,13 @@ server.listen(Number(portText), host, () => {
 });
 
 // Every workload runs the same baseline from the start, so the V8 heap settles during the
-// warm-up; the workload's own behaviour begins after `--warmup` seconds.
+// warm-up; the workload's own behaviour begins after `--warmup` seconds, or at the Unix
+// time `--begin-at` (so that processes started one after another begin together).
 const step = make();
-const startedAt = Date.now();
+const beginAt = args['begin-at'] > 0 ? args['begin-at'] * 1000 : Date.now() + args.warmup * 1000;
 setInterval(() => {
   baseline();
-  if (Date.now() - startedAt >= args.warmup * 1000) step();
+  if (Date.now() >= beginAt) step();
 }, TICK_MS);
 
 for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
