@@ -195,6 +195,19 @@ impl Catalog {
                 );
             }
         }
+        // A kind known under several names (host memory from node-exporter and from
+        // cAdvisor) is queried under all of them, so a live fetch reads what offline
+        // classification would accept.
+        let names: Vec<String> = self
+            .names
+            .iter()
+            .filter(|(n, k)| **k == kind && is_metric_name(n))
+            .map(|(n, _)| n.clone())
+            .collect();
+        if names.len() > 1 {
+            let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+            return with(&format!("__name__=~{}", quote(&alternatives.join("|"))));
+        }
         let name = self
             .primary
             .get(&kind)
