@@ -24,4 +24,17 @@ fi
 
 # One profile (release) for the demo, the tests and the benchmarks: the dependency
 # tree is built once.
-cargo test --release --all-targets --no-fail-fast
+status=0
+cargo test --release --all-targets --no-fail-fast || status=$?
+
+# The live end-to-end (about 7 minutes): a real Node.js app with prom-client, five
+# memory workloads in real memory cgroups on two loopback "hosts", scraped every second
+# by a real Prometheus, diagnosed live and offline. See docs/e2e.md.
+bash e2e/run.sh --memgrowth "${CARGO_TARGET_DIR:-target}/release/memgrowth" || status=$?
+
+if [ "$status" -eq 0 ]; then
+  echo "scripts/test.sh: every test passed"
+else
+  echo "scripts/test.sh: failures above (exit $status)" >&2
+fi
+exit "$status"

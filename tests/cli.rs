@@ -14,7 +14,16 @@ fn memgrowth() -> Command {
 fn help_lists_only_built_commands() {
     let output = memgrowth().arg("--help").assert().success();
     let text = String::from_utf8_lossy(&output.get_output().stdout).to_string();
-    for command in ["diagnose", "fit", "rules", "completions"] {
+    for command in [
+        "diagnose",
+        "fit",
+        "compare",
+        "report",
+        "fetch",
+        "discover",
+        "rules",
+        "completions",
+    ] {
         assert!(text.contains(command), "--help lacks {command}:\n{text}");
     }
     assert!(!text.to_lowercase().contains("not implemented"));
@@ -140,4 +149,113 @@ fn which(name: &str) -> Option<std::path::PathBuf> {
             .map(|p| p.join(name))
             .find(|p| Path::new(p).is_file())
     })
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let output = memgrowth().args(args).assert().success();
+    String::from_utf8_lossy(&output.get_output().stdout).to_string()
+}
+
+#[test]
+fn compare_output_snapshots() {
+    let table = stdout_of(&[
+        "compare",
+        "--input",
+        "fixtures/otl-two-hosts",
+        "--format",
+        "table",
+    ]);
+    assert!(table.contains("page cache"), "{table}");
+    insta::assert_snapshot!("compare_otl_table", table);
+    let json = stdout_of(&[
+        "compare",
+        "--input",
+        "fixtures/otl-two-hosts",
+        "--format",
+        "json",
+    ]);
+    let value: serde_json::Value = serde_json::from_str(&json).expect("comparison JSON");
+    assert_eq!(value["divergent_kinds"][0]["explained_by"], "cgroup_cache");
+    insta::assert_snapshot!("compare_otl_json", json);
+}
+
+#[test]
+fn fail_on_sets_exit_code_1_and_junit_failures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("leak");
+    memgrowth()
+        .args([
+            "diagnose",
+            "--input",
+            "fixtures/leak",
+            "--format",
+            "json",
+            "--fail-on",
+            "leak,restart_masked_leak",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .code(1);
+    let junit = std::fs::read_to_string(out.join("junit.xml")).expect("junit.xml");
+    assert!(junit.contains("<failure"), "{junit}");
+    memgrowth()
+        .args([
+            "diagnose",
+            "--input",
+            "fixtures/stable",
+            "--format",
+            "json",
+            "--fail-on",
+            "leak",
+        ])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn report_rerenders_a_saved_report_identically() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("again");
+    memgrowth()
+        .args([
+            "report",
+            "--input",
+            "reports/otl-two-hosts/report.json",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    for file in ["report.json", "report.md", "index.html", "junit.xml"] {
+        let committed =
+            std::fs::read(Path::new("reports/otl-two-hosts").join(file)).expect("committed");
+        let again = std::fs::read(out.join(file)).expect("rendered");
+        assert!(committed == again, "{file} differs after re-rendering");
+    }
+}
+
+#[test]
+fn broken_pipe_is_quiet() {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("memgrowth"))
+        .args([
+            "diagnose",
+            "--input",
+            "fixtures/otl-two-hosts",
+            "--format",
+            "json",
+            "--quiet",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -27,6 +27,11 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Fit models and print verdicts, without the cross-host comparison or report files.
     Fit(FitArgs),
+    /// The cross-host comparison alone: which kinds diverge between hosts, what explains it.
+    Compare(FitArgs),
+    /// Render the report directory (HTML, Markdown, JSON, JUnit, charts) from a saved
+    /// report.json or from offline input, without fetching.
+    Report(ReportArgs),
     /// Fetch the subject's series from a server into a bundle for offline use (resumable).
     Fetch(FetchArgs),
     /// Which memory series exist per host and kind, how well they are scraped, and what is missing.
@@ -310,4 +315,36 @@ pub struct DiscoverArgs {
     /// Output format on stdout; default: table on a terminal, json otherwise.
     #[arg(long, short = 'f', value_enum, env = "MEMGROWTH_FORMAT")]
     pub format: Option<Format>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A saved report.json (re-rendered as it is), or offline input (a bundle, Prometheus
+    /// JSON, Grafana CSV, or a directory of them), which is analysed first.
+    #[arg(
+        long,
+        short = 'i',
+        value_name = "PATH",
+        required = true,
+        value_delimiter = ','
+    )]
+    pub input: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub subject: SubjectArgs,
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+
+    /// The report directory to write.
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Mark these verdicts as failures in junit.xml and exit with code 1 when one appears.
+    #[arg(
+        long,
+        value_name = "VERDICTS",
+        value_delimiter = ',',
+        env = "MEMGROWTH_FAIL_ON"
+    )]
+    pub fail_on: Vec<String>,
 }

@@ -4,12 +4,14 @@
 //! 3 input, source or output error.
 
 pub mod args;
+mod compare;
 mod diagnose;
 mod discover;
 mod fetch;
 mod live;
 pub mod output;
 mod pipeline_io;
+mod report;
 mod rules;
 pub mod settings;
 
@@ -74,6 +76,8 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Diagnose(args) => diagnose::run_diagnose(args, cli.color, log),
         Command::Fit(args) => diagnose::run_fit(args, cli.color, log),
+        Command::Compare(args) => compare::run_compare(args, cli.color, log),
+        Command::Report(args) => report::run_report(args, log),
         Command::Fetch(args) => fetch::run_fetch(args, log),
         Command::Discover(args) => discover::run_discover(args, cli.color, log),
         Command::Rules(args) => rules::run_rules(args),

@@ -21,7 +21,7 @@ pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sparkline::sparkline;
-pub use table::{render_table, render_terminal};
+pub use table::{render_comparison, render_table, render_terminal};
 
 use std::path::PathBuf;
 

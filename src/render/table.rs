@@ -210,6 +210,14 @@ pub fn render_terminal(report: &Report, style: TerminalStyle) -> String {
             );
         }
     }
+    out.push_str(&render_comparison(report));
+    out
+}
+
+/// The cross-host section alone: the explanation, the attributions and the
+/// recommendations (what `compare` prints, and the end of the terminal view).
+pub fn render_comparison(report: &Report) -> String {
+    let mut out = String::new();
     let comparison = &report.comparison;
     if !comparison.explanation.is_empty() || !comparison.recommendations.is_empty() {
         let _ = writeln!(out, "\nAcross hosts ({}):", comparison.hosts.join(", "));

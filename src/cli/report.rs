@@ -1,0 +1,75 @@
+//! `report`: render the report directory from a saved report.json or from offline input.
+
+use super::args::ReportArgs;
+use super::output::Log;
+use super::pipeline_io::load_subject;
+use super::settings::{SourceSettings, SubjectSettings, UsageError, analysis_settings};
+use super::{Exit, Failure};
+use crate::pipeline::build_report;
+use crate::render::write_report_dir;
+use crate::report::{Report, SCHEMA_VERSION};
+use crate::verdict::Verdict;
+use anyhow::{Context, anyhow};
+use std::path::Path;
+
+/// A saved report, when `path` is a JSON file with a `schema_version`.
+fn saved_report(path: &Path) -> Result<Option<Report>, Failure> {
+    if !path.is_file() || path.extension().and_then(|e| e.to_str()) != Some("json") {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read {}", path.display()))
+        .map_err(Failure::source)?;
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(value) => value,
+        Err(_) => return Ok(None),
+    };
+    let Some(version) = value.get("schema_version").and_then(|v| v.as_u64()) else {
+        return Ok(None);
+    };
+    if version > u64::from(SCHEMA_VERSION) {
+        return Err(Failure::source(anyhow!(
+            "{} has schema_version {version}, newer than this memgrowth reads ({SCHEMA_VERSION}); upgrade memgrowth",
+            path.display()
+        )));
+    }
+    serde_json::from_value(value)
+        .map(Some)
+        .with_context(|| format!("{} is not a memgrowth report.json", path.display()))
+        .map_err(Failure::source)
+}
+
+pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
+    let fail_on = args
+        .fail_on
+        .iter()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| {
+            v.parse::<Verdict>()
+                .map_err(|e| UsageError(format!("--fail-on: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let analysis = analysis_settings(&args.analysis)?;
+    let subject = SubjectSettings::from_args(&args.subject)?;
+    let report = match args.input.as_slice() {
+        [single] => saved_report(single)?,
+        _ => None,
+    };
+    let report = match report {
+        Some(report) => report,
+        None => {
+            let source = SourceSettings::Files(args.input.clone());
+            let selected = load_subject(&source, &subject, log)?;
+            build_report(selected.series, selected.source, subject.info, &analysis)
+        }
+    };
+    write_report_dir(&report, &args.out, &fail_on)
+        .with_context(|| format!("cannot write the report directory {}", args.out.display()))
+        .map_err(Failure::source)?;
+    log.note(&format!("report written to {}", args.out.display()));
+    if report.targets.iter().any(|t| fail_on.contains(&t.verdict)) {
+        Ok(Exit::FailOn)
+    } else {
+        Ok(Exit::Success)
+    }
+}
