@@ -24,17 +24,10 @@ fi
 
 # One profile (release) for the demo, the tests and the benchmarks: the dependency
 # tree is built once.
-status=0
-cargo test --release --all-targets --no-fail-fast || status=$?
+cargo test --release --all-targets --no-fail-fast
 
-# The live end-to-end (about 7 minutes): a real Node.js app with prom-client, five
-# memory workloads in real memory cgroups on two loopback "hosts", scraped every second
-# by a real Prometheus, diagnosed live and offline. See docs/e2e.md.
-bash e2e/run.sh --memgrowth "${CARGO_TARGET_DIR:-target}/release/memgrowth" || status=$?
-
-if [ "$status" -eq 0 ]; then
-  echo "scripts/test.sh: every test passed"
-else
-  echo "scripts/test.sh: failures above (exit $status)" >&2
-fi
-exit "$status"
+# The live end-to-end (a real Node.js app with prom-client in real memory cgroups,
+# scraped every second by a real Prometheus; about 7 minutes, root) is a separate,
+# slower command: `bash e2e/run.sh`. Its verdicts on four-minute windows still vary from
+# run to run (see docs/e2e.md), so it is not yet a gate here; the replay of one real
+# capture (tests/real_replay.rs) is.
