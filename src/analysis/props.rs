@@ -12,8 +12,8 @@ use rand_distr::{Distribution, Normal};
 /// AR(1) noise: x_t = phi x_{t-1} + e_t with unit marginal variance.
 fn ar1(n: usize, phi: f64, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let e = Normal::new(0.0, (1.0 - phi * phi).sqrt()).unwrap();
-    let mut x = Normal::new(0.0, 1.0).unwrap().sample(&mut rng);
+    let e = Normal::new(0.0, (1.0 - phi * phi).sqrt()).expect("a finite, positive sd");
+    let mut x = Normal::new(0.0, 1.0).expect("unit normal").sample(&mut rng);
     (0..n)
         .map(|_| {
             x = phi * x + e.sample(&mut rng);
@@ -24,7 +24,7 @@ fn ar1(n: usize, phi: f64, seed: u64) -> Vec<f64> {
 
 fn white(n: usize, sd: f64, seed: u64) -> Vec<f64> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let e = Normal::new(0.0, sd).unwrap();
+    let e = Normal::new(0.0, sd).expect("a finite, positive sd");
     (0..n).map(|_| e.sample(&mut rng)).collect()
 }
 
@@ -104,7 +104,7 @@ fn sen_interval_covers_the_planted_slope_at_its_level() {
                 .zip(&noise)
                 .map(|(ti, e)| 100.0 + 3.0 * ti + e)
                 .collect();
-            let r = mann_kendall(&t, &y, Correction::HamedRao).unwrap();
+            let r = mann_kendall(&t, &y, Correction::HamedRao).expect("enough points for the test");
             r.ci95[0] <= 3.0 && 3.0 <= r.ci95[1]
         })
         .count() as f64
@@ -122,7 +122,7 @@ proptest! {
         let t = times(n);
         let noise = white(n, sd, seed);
         let y: Vec<f64> = t.iter().zip(&noise).map(|(ti, e)| 1000.0 + slope * ti + e).collect();
-        let r = mann_kendall(&t, &y, Correction::HamedRao).unwrap();
+        let r = mann_kendall(&t, &y, Correction::HamedRao).expect("enough points for the test");
         let half = (r.ci95[1] - r.ci95[0]) / 2.0;
         prop_assert!(r.ci95[0] <= r.slope && r.slope <= r.ci95[1]);
         prop_assert!((r.slope - slope).abs() <= 3.0 * half + 1e-9, "slope {} vs {} (ci {:?})", r.slope, slope, r.ci95);
@@ -133,7 +133,7 @@ proptest! {
         let t = times(300);
         let noise = white(300, 1e3, seed);
         let y: Vec<f64> = t.iter().zip(&noise).map(|(ti, e)| a + b * ti + e).collect();
-        let (m, _) = fit_linear(&t, &y).unwrap();
+        let (m, _) = fit_linear(&t, &y).expect("the fit converges");
         let Model::Linear { a: fa, b: fb } = m else { panic!("not linear") };
         prop_assert!((fa - a).abs() < 1e3);
         prop_assert!((fb - b).abs() < 1e3);
@@ -146,7 +146,7 @@ proptest! {
         let (b, tau) = (frac * a, tau_share * span);
         let noise = white(600, 1e-3 * a, seed);
         let y: Vec<f64> = t.iter().zip(&noise).map(|(ti, e)| a - b * (-ti / tau).exp() + e).collect();
-        let (m, _) = fit_saturating(&t, &y).unwrap();
+        let (m, _) = fit_saturating(&t, &y).expect("the fit converges");
         let Model::Saturating { a: fa, b: fb, tau: ft } = m else { panic!("not saturating") };
         prop_assert!((fa - a).abs() < 0.01 * a, "a {} vs {}", fa, a);
         prop_assert!((fb - b).abs() < 0.02 * b, "b {} vs {}", fb, b);
@@ -159,7 +159,7 @@ proptest! {
         let c = c_share * t[599];
         let noise = white(600, 1e-3 * b, seed);
         let y: Vec<f64> = t.iter().zip(&noise).map(|(ti, e)| a + b * (1.0 + ti / c).ln() + e).collect();
-        let (m, _) = fit_logarithmic(&t, &y).unwrap();
+        let (m, _) = fit_logarithmic(&t, &y).expect("the fit converges");
         let Model::Logarithmic { a: fa, b: fb, c: fc } = m else { panic!("not logarithmic") };
         prop_assert!((fa - a).abs() < 0.01 * b, "a {} vs {}", fa, a);
         prop_assert!((fb - b).abs() < 0.02 * b, "b {} vs {}", fb, b);
@@ -172,7 +172,7 @@ proptest! {
         let tb = tb_share * t[599];
         let noise = white(600, 0.01 * b1, seed);
         let y: Vec<f64> = t.iter().zip(&noise).map(|(ti, e)| a + b1 * ti.min(tb) + e).collect();
-        let (m, _) = fit_piecewise(&t, &y).unwrap();
+        let (m, _) = fit_piecewise(&t, &y).expect("the fit converges");
         let Model::Piecewise { b1: f1, b2: f2, tb: ftb, .. } = m else { panic!("not piecewise") };
         prop_assert!((f1 - b1).abs() < 0.01 * b1, "b1 {} vs {}", f1, b1);
         prop_assert!((f1 + f2).abs() < 0.01 * b1, "slope after {}", f1 + f2);

@@ -165,9 +165,9 @@ pub struct PromArgs {
     pub concurrency: usize,
 }
 
-/// Which service, containers and hosts are diagnosed.
+/// The label matchers that pick the app's and the container's series.
 #[derive(Debug, Clone, Args)]
-pub struct SubjectArgs {
+pub struct MatcherArgs {
     /// PromQL label matchers selecting the app's own metrics (prom-client),
     /// e.g. 'job="otl-api"' or '{job="otl-api",env!="dev"}'.
     #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_APP")]
@@ -177,6 +177,13 @@ pub struct SubjectArgs {
     /// Without it, containers whose `name` or `container` label equals the service are used.
     #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_CONTAINER")]
     pub container: Option<String>,
+}
+
+/// Which service, containers and hosts are diagnosed.
+#[derive(Debug, Clone, Args)]
+pub struct SubjectArgs {
+    #[command(flatten)]
+    pub matchers: MatcherArgs,
 
     /// Diagnose one service per value of this label (e.g. job, app, service).
     #[arg(long, value_name = "LABEL", env = "MEMGROWTH_BY")]
@@ -268,13 +275,8 @@ pub struct CompletionsArgs {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    /// PromQL label matchers of the app's own metrics, e.g. 'job="otl-api"'.
-    #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_APP")]
-    pub app: Option<String>,
-
-    /// PromQL label matchers of cAdvisor's container series, e.g. 'name="otl-api"'.
-    #[arg(long, value_name = "MATCHERS", env = "MEMGROWTH_CONTAINER")]
-    pub container: Option<String>,
+    #[command(flatten)]
+    pub matchers: MatcherArgs,
 
     /// A fixed limit to project against (pm2's max_memory_restart); default: the cgroup limit.
     #[arg(long, value_name = "BYTES", env = "MEMGROWTH_LIMIT")]

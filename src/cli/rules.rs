@@ -2,25 +2,16 @@
 
 use super::args::RulesArgs;
 use super::output::print_stdout;
-use super::settings::UsageError;
+use super::settings::{UsageError, parse_matchers};
 use super::{Exit, Failure};
 use crate::matcher::Selector;
 use crate::rules::{RuleSettings, render_rules};
 use crate::units::{parse_bytes, parse_duration};
 
 pub fn run_rules(args: RulesArgs) -> Result<Exit, Failure> {
-    let matchers = |flag: &str, text: &Option<String>| -> Result<String, UsageError> {
-        match text {
-            None => Ok(String::new()),
-            Some(t) => Selector::parse(t)
-                .map(|s| {
-                    s.to_promql()
-                        .trim_matches(|c| c == '{' || c == '}')
-                        .to_string()
-                })
-                .map_err(|e| UsageError(format!("{flag} {t:?}: {e}"))),
-        }
-    };
+    let (app, container) = parse_matchers(&args.matchers)?;
+    // The rule expressions add their own matchers, so the selectors go in without braces.
+    let inner = |selector: Option<Selector>| selector.map(|s| s.inner_promql()).unwrap_or_default();
     for (flag, value) in [("--window", &args.window), ("--horizon", &args.horizon)] {
         parse_duration(value).map_err(|e| UsageError(format!("{flag}: {e}")))?;
     }
@@ -32,8 +23,8 @@ pub fn run_rules(args: RulesArgs) -> Result<Exit, Failure> {
         .into());
     }
     let settings = RuleSettings {
-        app_matchers: matchers("--app", &args.app)?,
-        container_matchers: matchers("--container", &args.container)?,
+        app_matchers: inner(app),
+        container_matchers: inner(container),
         min_relative_growth_per_day: args.min_growth_per_day,
         window: args.window.clone(),
         horizon_hours: parse_duration(&args.horizon)

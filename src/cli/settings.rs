@@ -51,13 +51,7 @@ pub struct SubjectSettings {
 
 impl SubjectSettings {
     pub fn from_args(args: &SubjectArgs) -> Result<Self, UsageError> {
-        let parse = |flag: &str, text: &Option<String>| -> Result<Option<Selector>, UsageError> {
-            text.as_deref()
-                .map(|t| Selector::parse(t).map_err(|e| usage(format!("{flag} {t:?}: {e}"))))
-                .transpose()
-        };
-        let app = parse("--app", &args.app)?;
-        let container = parse("--container", &args.container)?;
+        let (app, container) = parse_matchers(&args.matchers)?;
         for (flag, label) in [("--by", &args.by), ("--host-label", &args.host_label)] {
             if let Some(label) = label {
                 if !is_label_name(label) {
@@ -93,6 +87,21 @@ impl SubjectSettings {
             catalog,
         })
     }
+}
+
+/// Parses `--app` and `--container`; an error names the flag and the text.
+pub fn parse_matchers(
+    args: &super::args::MatcherArgs,
+) -> Result<(Option<Selector>, Option<Selector>), UsageError> {
+    let parse = |flag: &str, text: &Option<String>| -> Result<Option<Selector>, UsageError> {
+        text.as_deref()
+            .map(|t| Selector::parse(t).map_err(|e| usage(format!("{flag} {t:?}: {e}"))))
+            .transpose()
+    };
+    Ok((
+        parse("--app", &args.app)?,
+        parse("--container", &args.container)?,
+    ))
 }
 
 fn is_label_name(name: &str) -> bool {

@@ -10,7 +10,7 @@ const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","resul
 
 #[test]
 fn parses_a_matrix_with_special_values() {
-    let r = parse_response(MATRIX.as_bytes()).unwrap();
+    let r = parse_response(MATRIX.as_bytes()).expect("the test body parses");
     assert_eq!(r.result_type, ResultType::Matrix);
     assert_eq!(r.series.len(), 2);
     let s = &r.series[0];
@@ -37,7 +37,7 @@ fn parses_a_matrix_with_special_values() {
 fn parses_a_vector_and_keys_in_any_order() {
     let body = r#"{"data":{"result":[{"value":[1700000000.5,"42"],"metric":{"job":"a"}}],
         "resultType":"vector"},"status":"success"}"#;
-    let r = parse_response(body.as_bytes()).unwrap();
+    let r = parse_response(body.as_bytes()).expect("the test body parses");
     assert_eq!(r.result_type, ResultType::Vector);
     assert_eq!(r.series[0].timestamps_ms, vec![1_700_000_000_500]);
     assert_eq!(r.series[0].values, vec![42.0]);
@@ -46,7 +46,7 @@ fn parses_a_vector_and_keys_in_any_order() {
 #[test]
 fn scalar_results_have_no_series() {
     let body = r#"{"status":"success","data":{"resultType":"scalar","result":[1700000000,"3"]}}"#;
-    let r = parse_response(body.as_bytes()).unwrap();
+    let r = parse_response(body.as_bytes()).expect("the test body parses");
     assert_eq!(r.result_type, ResultType::Scalar);
     assert!(r.series.is_empty());
 }
@@ -107,15 +107,15 @@ fn truncation_and_wrong_types_are_located() {
 
 #[test]
 fn reader_and_slice_agree() {
-    let a = parse_response(MATRIX.as_bytes()).unwrap();
-    let b = parse_reader(MATRIX.as_bytes()).unwrap();
+    let a = parse_response(MATRIX.as_bytes()).expect("the test body parses");
+    let b = parse_reader(MATRIX.as_bytes()).expect("the test body parses");
     assert_eq!(format!("{a:?}"), format!("{b:?}"));
 }
 
 #[test]
 fn escaped_strings_are_decoded() {
     let body = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"x\"y\u00e9"},"value":[1,"1e3"]}]}}"#;
-    let r = parse_response(body.as_bytes()).unwrap();
+    let r = parse_response(body.as_bytes()).expect("the test body parses");
     assert_eq!(r.series[0].labels["a"], "x\"y\u{e9}");
     assert_eq!(r.series[0].values, vec![1000.0]);
 }
@@ -123,7 +123,7 @@ fn escaped_strings_are_decoded() {
 #[test]
 fn victoriametrics_partial_responses_warn() {
     let body = r#"{"status":"success","isPartial":true,"data":{"resultType":"matrix","result":[],"stats":{"seriesFetched":"0"}}}"#;
-    let r = parse_response(body.as_bytes()).unwrap();
+    let r = parse_response(body.as_bytes()).expect("the test body parses");
     assert_eq!(r.warnings.len(), 1);
     assert!(r.series.is_empty());
 }
