@@ -16,6 +16,20 @@ pub const LIMIT_HORIZON_DAYS: f64 = 365.0;
 pub struct Thresholds {
     pub alpha: f64,
     pub min_relative_growth_per_day: f64,
+    /// Smallest change of the level, as a fraction of it, that a window must show for
+    /// its growth to count, however short the window.
+    pub min_relative_change: f64,
+    /// Smallest change in bytes that counts as growth, whatever the level.
+    pub min_change_bytes: f64,
+}
+
+impl Thresholds {
+    /// The change of the level (fraction of it) a stretch of `span_hours` must show:
+    /// the per-day rate over the window, but never less than `min_relative_change`.
+    /// Minutes of data extrapolated to a day would make any settling "material".
+    pub fn required_relative_change(&self, span_hours: f64) -> f64 {
+        (self.min_relative_growth_per_day * span_hours / 24.0).max(self.min_relative_change)
+    }
 }
 
 /// How a growing stretch grows.
@@ -40,6 +54,12 @@ pub struct GrowthCheck {
     pub rate: f64,
     /// Slope per day relative to the level.
     pub relative_per_day: f64,
+    /// The change over the stretch relative to the level: the slope over its span, or
+    /// a bending model's rise.
+    pub relative_change: f64,
+    /// The change the stretch had to show to be material, relative to the level: the
+    /// larger of `required_relative_change` and `min_change_bytes` over the level.
+    pub required_change: f64,
     pub significant: bool,
     pub material_to_level: bool,
     /// True when no hard limit is known.
@@ -73,9 +93,14 @@ impl GrowthCheck {
     }
 
     /// Share of the slope's 95% interval below the materiality threshold, 0..1: how
-    /// sure we are that the growth, if any, is immaterial.
-    pub fn flatness(&self, th: &Thresholds, level: f64) -> f64 {
-        let threshold = th.min_relative_growth_per_day * level.abs() / 24.0;
+    /// sure we are that the growth, if any, is immaterial. The threshold is the slope
+    /// that would just make the required change over `span_hours`.
+    pub fn flatness(&self, th: &Thresholds, level: f64, span_hours: f64) -> f64 {
+        let threshold = if span_hours > 0.0 {
+            th.required_relative_change(span_hours) * level.abs() / span_hours
+        } else {
+            th.min_relative_growth_per_day * level.abs() / 24.0
+        };
         let [lo, hi] = self.trend.ci95;
         if hi <= threshold {
             1.0
@@ -83,6 +108,16 @@ impl GrowthCheck {
             0.0
         } else {
             ((threshold - lo) / (hi - lo)).clamp(0.0, 1.0)
+        }
+    }
+
+    /// How far past the materiality threshold the change is, 0..1:
+    /// 1 - exp(-change / required).
+    pub fn materiality(&self) -> f64 {
+        if self.required_change > 0.0 {
+            1.0 - (-self.relative_change.max(0.0) / self.required_change).exp()
+        } else {
+            1.0
         }
     }
 }
@@ -105,7 +140,11 @@ pub fn check(
     let rate = trend.slope;
     let relative_per_day = rate * 24.0 / a.level.abs().max(1.0);
     let significant = trend.p_value < th.alpha && rate > 0.0;
-    let material_to_level = relative_per_day >= th.min_relative_growth_per_day;
+    let level = a.level.abs().max(1.0);
+    let required_change = th
+        .required_relative_change(a.span_hours())
+        .max(th.min_change_bytes / level);
+    let straight_change = rate * a.span_hours() / level;
     let material_to_limit = match (limit, headroom) {
         (Some(l), Some(h)) if l.is_hard() => h <= 0.0 || rate * 24.0 * LIMIT_HORIZON_DAYS >= h,
         _ => true,
@@ -131,23 +170,22 @@ pub fn check(
         None => Shape::Straight,
     };
     // A bending growth is judged on the rise of its model, not on the whole-window
-    // slope that its flat tail dilutes: the same materiality, over the window's days.
-    let (material_to_level, material_to_limit) = match &shape {
+    // slope that its flat tail dilutes: the same required change over the window.
+    let (relative_change, material_to_limit) = match &shape {
         Shape::Bending { fit, .. } => {
             let warm_up = a.span_hours() * super::assess::WARM_UP_FRACTION;
             let rise = fit.model.eval(a.end_hours()) - fit.model.eval(warm_up);
-            let days = (a.span_hours() / 24.0).max(1.0);
-            (
-                rise / a.level.abs().max(1.0) >= th.min_relative_growth_per_day * days,
-                true,
-            )
+            (rise / level, true)
         }
-        Shape::Straight => (material_to_level, material_to_limit),
+        Shape::Straight => (straight_change, material_to_limit),
     };
+    let material_to_level = relative_change >= required_change;
     Some(GrowthCheck {
         trend,
         rate,
         relative_per_day,
+        relative_change,
+        required_change,
         significant,
         material_to_level,
         material_to_limit,

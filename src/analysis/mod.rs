@@ -45,6 +45,12 @@ pub struct AnalysisSettings {
     pub alpha: f64,
     /// Growth below this fraction of the series level per day is immaterial.
     pub min_relative_growth_per_day: f64,
+    /// Growth that changed the level by less than this fraction within the window is
+    /// immaterial, however short the window.
+    pub min_relative_change: f64,
+    /// Growth that changed the level by fewer bytes than this within the window is
+    /// immaterial, whatever the level.
+    pub min_change_bytes: f64,
     /// A limit given by the user (`--limit`, e.g. pm2's `max_memory_restart`), in bytes.
     pub limit_bytes: Option<f64>,
 }
@@ -54,6 +60,8 @@ impl Default for AnalysisSettings {
         AnalysisSettings {
             alpha: 0.01,
             min_relative_growth_per_day: 0.01,
+            min_relative_change: 0.05,
+            min_change_bytes: 8.0 * 1024.0 * 1024.0,
             limit_bytes: None,
         }
     }
@@ -63,6 +71,8 @@ impl AnalysisSettings {
     /// The settings as echoed into the report.
     pub fn info(&self) -> AnalysisSettingsInfo {
         let other: BTreeMap<String, f64> = [
+            ("min_relative_change", self.min_relative_change),
+            ("min_change_bytes", self.min_change_bytes),
             ("min_points", assess::MIN_POINTS as f64),
             ("min_samples", assess::MIN_SAMPLES as f64),
             ("warm_up_fraction", assess::WARM_UP_FRACTION),
@@ -99,6 +109,8 @@ impl AnalysisSettings {
                 0.01
             },
             min_relative_growth_per_day: self.min_relative_growth_per_day.max(0.0),
+            min_relative_change: self.min_relative_change.max(0.0),
+            min_change_bytes: self.min_change_bytes.max(0.0),
         }
     }
 }

@@ -1,9 +1,10 @@
-//! The analysed series of a target: every memory level as scraped, plus the heap floor,
-//! each assessed over the whole window and within each restart segment.
+//! The analysed series of a target: every memory level as scraped, plus the heap floor
+//! and the memory outside the V8 heap, each assessed over the whole window and within
+//! each restart segment.
 
 use super::assess::{Assessment, MIN_POINTS, MIN_SAMPLES};
 use super::floor::lower_envelope;
-use super::prepare::{Points, chains, split};
+use super::prepare::{Chain, Points, chains, split};
 use crate::frame::TidySeries;
 use crate::kind::{Kind, Scope};
 use crate::target::Target;
@@ -14,6 +15,10 @@ use std::collections::BTreeMap;
 pub enum View {
     Raw,
     Floor,
+    /// The series minus the V8 heap's committed size (`heap_total`): the memory held
+    /// outside the JavaScript heap. V8 decommitting heap pages (its memory reducer) and
+    /// committing them again moves RSS by tens of MiB; it does not move this.
+    OutsideHeap,
 }
 
 impl View {
@@ -21,6 +26,7 @@ impl View {
         match self {
             View::Raw => "raw",
             View::Floor => "floor",
+            View::OutsideHeap => "outside_heap",
         }
     }
 }
@@ -80,8 +86,10 @@ impl Analysed {
         if !self.space.is_empty() {
             s.push_str(&format!("{{{}}}", self.space));
         }
-        if self.view == View::Floor {
-            s.push_str(" floor");
+        match self.view {
+            View::Raw => {}
+            View::Floor => s.push_str(" floor"),
+            View::OutsideHeap => s.push_str(" outside heap"),
         }
         s
     }
@@ -90,7 +98,7 @@ impl Analysed {
 fn analyse(kind: Kind, space: &str, view: View, raw: &Points, restarts: &[f64]) -> Analysed {
     let parts = split(raw, restarts);
     let view_of = |p: &Points| match view {
-        View::Raw => p.clone(),
+        View::Raw | View::OutsideHeap => p.clone(),
         View::Floor => lower_envelope(p),
     };
     let viewed: Vec<Points> = parts.iter().map(view_of).collect();
@@ -128,7 +136,8 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
     let mut groups: BTreeMap<(Kind, &str), Vec<&TidySeries>> = BTreeMap::new();
     for s in &target.series {
         let kind = s.key.kind;
-        if kind.is_memory_level() && matches!(kind.scope(), Scope::App | Scope::Container) {
+        let wanted = kind.is_memory_level() || kind == Kind::HeapTotal;
+        if wanted && matches!(kind.scope(), Scope::App | Scope::Container) {
             groups
                 .entry((kind, s.key.space.as_str()))
                 .or_default()
@@ -136,8 +145,18 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
         }
     }
     let mut out = Vec::new();
+    let mut outside_candidates: Vec<(Kind, Chain)> = Vec::new();
+    let mut heap_total_chains = Vec::new();
     for ((kind, space), series) in groups {
-        for chain in chains(series.into_iter()) {
+        let kind_chains = chains(series.into_iter());
+        if kind == Kind::HeapTotal {
+            heap_total_chains = kind_chains;
+            continue;
+        }
+        if let ([chain], true) = (kind_chains.as_slice(), OUTSIDE_HEAP_KINDS.contains(&kind)) {
+            outside_candidates.push((kind, chain.clone()));
+        }
+        for chain in kind_chains {
             out.push(analyse(kind, space, View::Raw, &chain.points, restarts));
             let floor_too =
                 kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old");
@@ -146,7 +165,90 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
             }
         }
     }
+    if let [heap_total] = heap_total_chains.as_slice() {
+        for (kind, chain) in outside_candidates {
+            let Some(outside) = outside_heap(&chain.points, &heap_total.points) else {
+                continue;
+            };
+            let mut analysed = analyse(kind, "", View::OutsideHeap, &outside, restarts);
+            // Growth is material relative to everything the series holds, not to the
+            // part outside the heap.
+            if let Some(raw) = pick(&out, kind, "", View::Raw) {
+                analysed.whole.level = raw.whole.level;
+                for (segment, raw_segment) in analysed.segments.iter_mut().zip(&raw.segments) {
+                    segment.level = raw_segment.level;
+                }
+            }
+            out.push(analysed);
+        }
+    }
     out
+}
+
+/// The series that hold the V8 heap and so get an outside-heap view: the process's RSS,
+/// and the cgroup's anonymous memory, working set and usage (a container running the
+/// process).
+const OUTSIDE_HEAP_KINDS: [Kind; 4] = [
+    Kind::ProcessRss,
+    Kind::CgroupRss,
+    Kind::CgroupWorkingSet,
+    Kind::CgroupUsage,
+];
+
+/// A series minus the V8 heap's committed size, at its samples that have a `heap_total`
+/// sample within half a scrape interval. Used only when it is the quieter of the two:
+/// when its sum of squared steps (after a running median of three) is below that of the
+/// series itself over the same samples, i.e. when the heap's commits and decommits show up in the series and
+/// subtracting them takes variation away instead of adding the heap's own (as it would
+/// for a container whose memory does not hold this heap).
+fn outside_heap(series: &Points, heap_total: &Points) -> Option<Points> {
+    let tolerance = 0.5 * series.median_step().min(heap_total.median_step());
+    let mut t = Vec::with_capacity(series.len());
+    let mut raw = Vec::with_capacity(series.len());
+    let mut y = Vec::with_capacity(series.len());
+    let mut j = 0;
+    for (&time, &value) in series.t.iter().zip(&series.y) {
+        while j + 1 < heap_total.len() && heap_total.t[j + 1] <= time {
+            j += 1;
+        }
+        let nearest = [j, j + 1]
+            .into_iter()
+            .filter(|&k| k < heap_total.len())
+            .min_by(|&a, &b| {
+                (heap_total.t[a] - time)
+                    .abs()
+                    .total_cmp(&(heap_total.t[b] - time).abs())
+            })?;
+        if (heap_total.t[nearest] - time).abs() <= tolerance {
+            t.push(time);
+            raw.push(value);
+            y.push(value - heap_total.y[nearest]);
+        }
+    }
+    if t.len() < MIN_SAMPLES || t.len() * 10 < series.len() * 9 {
+        return None;
+    }
+    (squared_steps(&median_of_three(&y)) < squared_steps(&median_of_three(&raw)))
+        .then_some(Points { t, y })
+}
+
+fn squared_steps(v: &[f64]) -> f64 {
+    v.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum()
+}
+
+/// Running median of three: two exporters scraped a moment apart see a sudden change one
+/// sample apart, which leaves a one-sample spike in their difference; this removes it
+/// before the comparison, and keeps steps that last.
+fn median_of_three(v: &[f64]) -> Vec<f64> {
+    (0..v.len())
+        .map(|i| {
+            if i == 0 || i + 1 == v.len() {
+                return v[i];
+            }
+            let (a, b, c) = (v[i - 1], v[i], v[i + 1]);
+            a.max(b).min(a.min(b).max(c))
+        })
+        .collect()
 }
 
 /// The first analysed series matching kind, space and view.

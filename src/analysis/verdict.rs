@@ -10,7 +10,7 @@ use super::reasons::{self, change, delta, percent_per_day, rate_with_ci, test_su
 use super::signals::{Analysed, View};
 use crate::kind::Kind;
 use crate::report::Growth;
-use crate::units::format_bytes;
+use crate::units::{format_bytes, format_hours};
 use crate::verdict::Verdict;
 
 /// Share of qualifying restart segments that must grow for a restart-masked leak.
@@ -72,12 +72,13 @@ impl Role<'_> {
         }
     }
 
-    fn materiality(&self, th: &Thresholds) -> f64 {
-        1.0 - (-self.check.relative_per_day / th.min_relative_growth_per_day).exp()
+    fn materiality(&self) -> f64 {
+        self.check.materiality()
     }
 
     fn flatness(&self, th: &Thresholds) -> f64 {
-        self.check.flatness(th, self.assessment().level)
+        let a = self.assessment();
+        self.check.flatness(th, a.level, a.span_hours())
     }
 
     fn describe_growth(&self) -> String {
@@ -136,19 +137,32 @@ const HEAP: [(Kind, &str, View); 2] = [
     (Kind::HeapSpaceUsed, "old", View::Floor),
     (Kind::HeapUsed, "", View::Floor),
 ];
+/// The heap as scraped, garbage included: a level that fills and levels off (a cache)
+/// shows here with far more points than its floor has GC cycles.
+const HEAP_RAW: [(Kind, &str, View); 1] = [(Kind::HeapUsed, "", View::Raw)];
 const EXTERNAL: [(Kind, &str, View); 1] = [(Kind::External, "", View::Raw)];
-const RSS: [(Kind, &str, View); 3] = [
+const RSS: [(Kind, &str, View); 6] = [
+    (Kind::ProcessRss, "", View::OutsideHeap),
     (Kind::ProcessRss, "", View::Raw),
+    (Kind::CgroupRss, "", View::OutsideHeap),
     (Kind::CgroupRss, "", View::Raw),
+    (Kind::CgroupWorkingSet, "", View::OutsideHeap),
     (Kind::CgroupWorkingSet, "", View::Raw),
 ];
-const USAGE: [(Kind, &str, View); 1] = [(Kind::CgroupUsage, "", View::Raw)];
-const WORKING_SET: [(Kind, &str, View); 1] = [(Kind::CgroupWorkingSet, "", View::Raw)];
+const USAGE: [(Kind, &str, View); 2] = [
+    (Kind::CgroupUsage, "", View::OutsideHeap),
+    (Kind::CgroupUsage, "", View::Raw),
+];
+const WORKING_SET: [(Kind, &str, View); 2] = [
+    (Kind::CgroupWorkingSet, "", View::OutsideHeap),
+    (Kind::CgroupWorkingSet, "", View::Raw),
+];
 const CACHE: [(Kind, &str, View); 1] = [(Kind::CgroupCache, "", View::Raw)];
 
 /// Applies the rules.
 pub fn decide(ctx: &Context) -> Decision {
     let heap = role(ctx, &HEAP);
+    let heap_raw = role(ctx, &HEAP_RAW);
     let external = role(ctx, &EXTERNAL);
     let rss = role(ctx, &RSS);
     let usage = role(ctx, &USAGE);
@@ -168,9 +182,20 @@ pub fn decide(ctx: &Context) -> Decision {
         return insufficient(ctx);
     }
 
+    // Memory outside the heap (RSS minus heap_total) that grows faster than the heap
+    // floor: most of the growth is native even if the heap holds a little of it (the
+    // JavaScript wrappers of native objects).
+    let native_dominates = |h: &Role| {
+        rss.as_ref().is_some_and(|r| {
+            r.series.view == View::OutsideHeap
+                && r.check.grows_straight()
+                && r.check.rate > h.check.rate
+        })
+    };
+
     // A leak of the V8 heap (its floor) or of Buffers (external).
     for r in [&heap, &external].into_iter().flatten() {
-        if r.check.grows_straight() {
+        if r.check.grows_straight() && !(r.series.kind != Kind::External && native_dominates(r)) {
             let mut reasons = vec![r.describe_growth()];
             reasons.push(linear_vs_saturating(r.assessment()));
             if r.series.kind == Kind::External {
@@ -178,9 +203,8 @@ pub fn decide(ctx: &Context) -> Decision {
                     "off-heap Buffers/ArrayBuffers held from JavaScript keep growing".to_string(),
                 );
             }
-            let confidence = r.check.evidence()
-                * (0.5 + 0.5 * r.assessment().linear_weight())
-                * r.materiality(&th);
+            let confidence =
+                r.check.evidence() * (0.5 + 0.5 * r.assessment().linear_weight()) * r.materiality();
             return Decision {
                 verdict: Verdict::Leak,
                 confidence: reasons::confidence(confidence),
@@ -196,10 +220,19 @@ pub fn decide(ctx: &Context) -> Decision {
     if let Some(r) = rss.as_ref().filter(|r| r.check.grows_straight()) {
         let mut reasons = vec![r.describe_growth()];
         reasons.push(linear_vs_saturating(r.assessment()));
-        let growth_confidence = r.check.evidence() * r.materiality(&th);
+        let growth_confidence = r.check.evidence() * r.materiality();
         if let Some(h) = &heap {
             let mut flat = h.flatness(&th);
-            reasons.push(h.describe_flat());
+            if h.check.grows() {
+                reasons.push(format!(
+                    "{} also grows, {}: {:.0}% of the growth is outside the heap",
+                    h.series.label(),
+                    rate_with_ci(h.check.rate, h.check.trend.ci95),
+                    100.0 * r.check.rate / (r.check.rate + h.check.rate.max(0.0))
+                ));
+            } else {
+                reasons.push(h.describe_flat());
+            }
             if let Some(e) = &external {
                 flat = flat.min(e.flatness(&th));
                 reasons.push(e.describe_flat());
@@ -238,7 +271,7 @@ pub fn decide(ctx: &Context) -> Decision {
     }
 
     // Growth that bends towards a plateau, on what the limit measures first.
-    for r in [&rss, &working_set, &usage, &heap, &external]
+    for r in [&rss, &working_set, &usage, &heap, &heap_raw, &external]
         .into_iter()
         .flatten()
     {
@@ -287,14 +320,18 @@ pub fn decide(ctx: &Context) -> Decision {
     }
 
     // Container usage grows straight on and nothing splits it into cache and anon.
-    if let Some(u) = usage.as_ref().filter(|u| u.check.grows_straight()) {
+    let split = rss.is_some() || working_set.is_some() || cache.is_some();
+    if let Some(u) = usage
+        .as_ref()
+        .filter(|u| !split && u.check.grows_straight())
+    {
         let reasons = vec![
             u.describe_growth(),
             linear_vs_saturating(u.assessment()),
             "without cgroup_rss, cgroup_cache or cgroup_working_set the growth cannot be told apart from page cache"
                 .to_string(),
         ];
-        let confidence = 0.7 * u.check.evidence() * u.materiality(&th);
+        let confidence = 0.7 * u.check.evidence() * u.materiality();
         return Decision {
             verdict: Verdict::Leak,
             confidence: reasons::confidence(confidence),
@@ -577,8 +614,7 @@ fn cache_growth(
         }
         reasons.push("alert on cgroup_working_set or cgroup_rss, not on cgroup_usage".to_string());
         let flat = rss.as_ref().map(|r| r.flatness(&th)).unwrap_or(0.5);
-        let confidence =
-            c.check.evidence() * c.materiality(&th) * (0.5 + 0.5 * flat) * share.max(0.5);
+        let confidence = c.check.evidence() * c.materiality() * (0.5 + 0.5 * flat) * share.max(0.5);
         return Some(Decision {
             verdict: Verdict::CacheGrowth,
             confidence: reasons::confidence(confidence),
@@ -600,7 +636,7 @@ fn cache_growth(
         u.describe_growth(),
         "alert on cgroup_working_set or cgroup_rss, not on cgroup_usage".to_string(),
     ];
-    let confidence = u.check.evidence() * u.materiality(&th) * (0.5 + 0.5 * w.flatness(&th));
+    let confidence = u.check.evidence() * u.materiality() * (0.5 + 0.5 * w.flatness(&th));
     Some(Decision {
         verdict: Verdict::CacheGrowth,
         confidence: reasons::confidence(confidence),
@@ -617,13 +653,30 @@ fn stable(ctx: &Context, roles: [&Option<Role>; 5]) -> Decision {
     let mut confidence: f64 = 1.0;
     for r in roles.into_iter().flatten() {
         let why = if r.check.significant && !r.check.material_to_level {
-            format!(
-                "{} drifts {} = {}, below the {} materiality threshold",
-                r.series.label(),
-                rate_with_ci(r.check.rate, r.check.trend.ci95),
-                percent_per_day(r.check.relative_per_day),
-                percent_per_day(th.min_relative_growth_per_day)
-            )
+            let a = r.assessment();
+            if r.check.required_change > th.min_relative_growth_per_day * a.span_hours() / 24.0 {
+                let level = a.level.abs().max(1.0);
+                format!(
+                    "{} rose {} ({:.1}% of its level) over {}, below the {} a window this short \
+                     must show to tell growth from settling (the larger of {:.0}% of the level \
+                     and {}): look at a longer window",
+                    r.series.label(),
+                    format_bytes(r.check.relative_change * level),
+                    r.check.relative_change * 100.0,
+                    format_hours(a.span_hours()),
+                    format_bytes(r.check.required_change * level),
+                    th.min_relative_change * 100.0,
+                    format_bytes(th.min_change_bytes)
+                )
+            } else {
+                format!(
+                    "{} drifts {} = {}, below the {} materiality threshold",
+                    r.series.label(),
+                    rate_with_ci(r.check.rate, r.check.trend.ci95),
+                    percent_per_day(r.check.relative_per_day),
+                    percent_per_day(th.min_relative_growth_per_day)
+                )
+            }
         } else if r.check.significant && !r.check.material_to_limit {
             format!(
                 "{} grows {} but would need more than {:.0} days to fill the headroom to the limit",

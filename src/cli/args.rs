@@ -218,6 +218,22 @@ pub struct AnalysisArgs {
         env = "MEMGROWTH_ALPHA"
     )]
     pub alpha: f64,
+
+    /// Growth slower than this fraction of the level per day is not growth (0.01 = 1%/day).
+    #[arg(long, value_name = "RATIO", default_value_t = 0.01)]
+    pub min_growth_per_day: f64,
+
+    /// Growth that changed the level by less than this fraction within the window is not
+    /// growth, however short the window (0.05 = 5%): minutes of settling extrapolated to a
+    /// day are not a leak.
+    #[arg(long, value_name = "RATIO", default_value_t = 0.05)]
+    pub min_change: f64,
+
+    /// Growth that changed the level by less than this within the window is not growth,
+    /// whatever the level (e.g. 8MiB, 0 to disable): the first minutes of a process
+    /// settle by a few MiB.
+    #[arg(long, value_name = "BYTES", default_value = "8MiB")]
+    pub min_change_bytes: String,
 }
 
 /// How results are printed and kept.

@@ -117,6 +117,20 @@ pub fn analysis_settings(args: &AnalysisArgs) -> Result<AnalysisSettings, UsageE
             args.alpha
         )));
     }
+    if !(args.min_growth_per_day >= 0.0 && args.min_growth_per_day.is_finite()) {
+        return Err(usage(format!(
+            "--min-growth-per-day {} is out of range; use a fraction of the level per day, e.g. 0.01 for 1%/day",
+            args.min_growth_per_day
+        )));
+    }
+    if !(args.min_change >= 0.0 && args.min_change < 1.0) {
+        return Err(usage(format!(
+            "--min-change {} is out of range; use a fraction of the level between 0 and 1, e.g. 0.05 for 5%",
+            args.min_change
+        )));
+    }
+    let min_change_bytes = parse_bytes(&args.min_change_bytes)
+        .map_err(|e| usage(format!("--min-change-bytes: {e}")))?;
     let limit_bytes = args
         .limit
         .as_deref()
@@ -124,8 +138,10 @@ pub fn analysis_settings(args: &AnalysisArgs) -> Result<AnalysisSettings, UsageE
         .transpose()?;
     Ok(AnalysisSettings {
         alpha: args.alpha,
+        min_relative_growth_per_day: args.min_growth_per_day,
+        min_relative_change: args.min_change,
+        min_change_bytes,
         limit_bytes,
-        ..AnalysisSettings::default()
     })
 }
 
