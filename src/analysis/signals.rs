@@ -197,8 +197,9 @@ const OUTSIDE_HEAP_KINDS: [Kind; 4] = [
 
 /// A series minus the V8 heap's committed size, at its samples that have a `heap_total`
 /// sample within half a scrape interval. Used only when it is the quieter of the two:
-/// when its sum of squared steps (after a running median of three) is below that of the
-/// series itself over the same samples, i.e. when the heap's commits and decommits show up in the series and
+/// when its variance, or its sum of squared steps (after a running median of three), is
+/// below that of the series itself over the same samples (the variance sees a recommit
+/// that RSS follows smoothly while `heap_total` jumps in steps), i.e. when the heap's commits and decommits show up in the series and
 /// subtracting them takes variation away instead of adding the heap's own (as it would
 /// for a container whose memory does not hold this heap).
 fn outside_heap(series: &Points, heap_total: &Points) -> Option<Points> {
@@ -228,8 +229,14 @@ fn outside_heap(series: &Points, heap_total: &Points) -> Option<Points> {
     if t.len() < MIN_SAMPLES || t.len() * 10 < series.len() * 9 {
         return None;
     }
-    (squared_steps(&median_of_three(&y)) < squared_steps(&median_of_three(&raw)))
-        .then_some(Points { t, y })
+    let quieter_steps = squared_steps(&median_of_three(&y)) < squared_steps(&median_of_three(&raw));
+    (quieter_steps || variance(&y) < variance(&raw)).then_some(Points { t, y })
+}
+
+fn variance(v: &[f64]) -> f64 {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n
 }
 
 fn squared_steps(v: &[f64]) -> f64 {

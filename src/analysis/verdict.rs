@@ -652,7 +652,16 @@ fn stable(ctx: &Context, roles: [&Option<Role>; 5]) -> Decision {
     let mut reasons = Vec::new();
     let mut confidence: f64 = 1.0;
     for r in roles.into_iter().flatten() {
-        let why = if r.check.significant && !r.check.material_to_level {
+        let why = if r.check.grows() {
+            format!(
+                "{} grows {} (p = {}), but neither the heap floor, memory outside the heap, nor \
+                 the page cache does: unattributed (kernel memory, or another process in the \
+                 container); the verdict is uncertain",
+                r.series.label(),
+                rate_with_ci(r.check.rate, r.check.trend.ci95),
+                reasons::p_value(r.check.trend.p_value)
+            )
+        } else if r.check.significant && !r.check.material_to_level {
             let a = r.assessment();
             if r.check.required_change > th.min_relative_growth_per_day * a.span_hours() / 24.0 {
                 let level = a.level.abs().max(1.0);
@@ -694,8 +703,9 @@ fn stable(ctx: &Context, roles: [&Option<Role>; 5]) -> Decision {
             )
         };
         reasons.push(why);
+        // A growing series no rule could attribute leaves the chance it is noise.
         let c = if r.check.grows() {
-            0.0
+            1.0 - r.check.evidence()
         } else {
             0.5 + 0.5 * r.flatness(&th).max(1.0 - r.check.evidence())
         };
