@@ -1,6 +1,7 @@
 //! Statistics and verdicts: takes a target's series, returns plain data (no printing).
 //!
-//! prepare (resample, gaps, restarts) -> floor (heap lower envelope) -> assess (trend
+//! prepare (resample, gaps, restarts) -> floor (heap lower envelope) and outside_heap
+//! (series minus the V8 heap) -> assess (trend
 //! tests, competing models) -> growth (significant, material, shape) -> verdict (rules
 //! across kinds) -> projection (limit, time to limit, headroom) -> series_report.
 //! Every threshold is documented in docs/verdicts.md.
@@ -11,6 +12,7 @@ pub mod floor;
 pub mod growth;
 pub mod lsq;
 pub mod models;
+pub mod outside_heap;
 pub mod prepare;
 pub mod projection;
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use super::assess::{Assessment, MIN_POINTS, MIN_SAMPLES};
 use super::floor::lower_envelope;
+use super::outside_heap;
 use super::prepare::{Chain, Points, chains, split};
 use crate::frame::TidySeries;
 use crate::kind::{Kind, Scope};
@@ -153,7 +154,7 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
             heap_total_chains = kind_chains;
             continue;
         }
-        if let ([chain], true) = (kind_chains.as_slice(), OUTSIDE_HEAP_KINDS.contains(&kind)) {
+        if let ([chain], true) = (kind_chains.as_slice(), outside_heap::KINDS.contains(&kind)) {
             outside_candidates.push((kind, chain.clone()));
         }
         for chain in kind_chains {
@@ -167,7 +168,7 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
     }
     if let [heap_total] = heap_total_chains.as_slice() {
         for (kind, chain) in outside_candidates {
-            let Some(outside) = outside_heap(&chain.points, &heap_total.points) else {
+            let Some(outside) = outside_heap::subtract(&chain.points, &heap_total.points) else {
                 continue;
             };
             let mut analysed = analyse(kind, "", View::OutsideHeap, &outside, restarts);
@@ -183,79 +184,6 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
         }
     }
     out
-}
-
-/// The series that hold the V8 heap and so get an outside-heap view: the process's RSS,
-/// and the cgroup's anonymous memory, working set and usage (a container running the
-/// process).
-const OUTSIDE_HEAP_KINDS: [Kind; 4] = [
-    Kind::ProcessRss,
-    Kind::CgroupRss,
-    Kind::CgroupWorkingSet,
-    Kind::CgroupUsage,
-];
-
-/// A series minus the V8 heap's committed size, at its samples that have a `heap_total`
-/// sample within half a scrape interval. Used only when it is the quieter of the two:
-/// when its variance, or its sum of squared steps (after a running median of three), is
-/// below that of the series itself over the same samples (the variance sees a recommit
-/// that RSS follows smoothly while `heap_total` jumps in steps), i.e. when the heap's commits and decommits show up in the series and
-/// subtracting them takes variation away instead of adding the heap's own (as it would
-/// for a container whose memory does not hold this heap).
-fn outside_heap(series: &Points, heap_total: &Points) -> Option<Points> {
-    let tolerance = 0.5 * series.median_step().min(heap_total.median_step());
-    let mut t = Vec::with_capacity(series.len());
-    let mut raw = Vec::with_capacity(series.len());
-    let mut y = Vec::with_capacity(series.len());
-    let mut j = 0;
-    for (&time, &value) in series.t.iter().zip(&series.y) {
-        while j + 1 < heap_total.len() && heap_total.t[j + 1] <= time {
-            j += 1;
-        }
-        let nearest = [j, j + 1]
-            .into_iter()
-            .filter(|&k| k < heap_total.len())
-            .min_by(|&a, &b| {
-                (heap_total.t[a] - time)
-                    .abs()
-                    .total_cmp(&(heap_total.t[b] - time).abs())
-            })?;
-        if (heap_total.t[nearest] - time).abs() <= tolerance {
-            t.push(time);
-            raw.push(value);
-            y.push(value - heap_total.y[nearest]);
-        }
-    }
-    if t.len() < MIN_SAMPLES || t.len() * 10 < series.len() * 9 {
-        return None;
-    }
-    let quieter_steps = squared_steps(&median_of_three(&y)) < squared_steps(&median_of_three(&raw));
-    (quieter_steps || variance(&y) < variance(&raw)).then_some(Points { t, y })
-}
-
-fn variance(v: &[f64]) -> f64 {
-    let n = v.len().max(1) as f64;
-    let mean = v.iter().sum::<f64>() / n;
-    v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n
-}
-
-fn squared_steps(v: &[f64]) -> f64 {
-    v.windows(2).map(|w| (w[1] - w[0]).powi(2)).sum()
-}
-
-/// Running median of three: two exporters scraped a moment apart see a sudden change one
-/// sample apart, which leaves a one-sample spike in their difference; this removes it
-/// before the comparison, and keeps steps that last.
-fn median_of_three(v: &[f64]) -> Vec<f64> {
-    (0..v.len())
-        .map(|i| {
-            if i == 0 || i + 1 == v.len() {
-                return v[i];
-            }
-            let (a, b, c) = (v[i - 1], v[i], v[i + 1]);
-            a.max(b).min(a.min(b).max(c))
-        })
-        .collect()
 }
 
 /// The first analysed series matching kind, space and view.

@@ -72,10 +72,6 @@ impl Role<'_> {
         }
     }
 
-    fn materiality(&self) -> f64 {
-        self.check.materiality()
-    }
-
     fn flatness(&self, th: &Thresholds) -> f64 {
         let a = self.assessment();
         self.check.flatness(th, a.level, a.span_hours())
@@ -195,7 +191,9 @@ pub fn decide(ctx: &Context) -> Decision {
 
     // A leak of the V8 heap (its floor) or of Buffers (external).
     for r in [&heap, &external].into_iter().flatten() {
-        if r.check.grows_straight() && !(r.series.kind != Kind::External && native_dominates(r)) {
+        // External memory is part of what lies outside the heap: never outpaced by it.
+        let outpaced = r.series.kind != Kind::External && native_dominates(r);
+        if r.check.grows_straight() && !outpaced {
             let mut reasons = vec![r.describe_growth()];
             reasons.push(linear_vs_saturating(r.assessment()));
             if r.series.kind == Kind::External {
@@ -203,8 +201,9 @@ pub fn decide(ctx: &Context) -> Decision {
                     "off-heap Buffers/ArrayBuffers held from JavaScript keep growing".to_string(),
                 );
             }
-            let confidence =
-                r.check.evidence() * (0.5 + 0.5 * r.assessment().linear_weight()) * r.materiality();
+            let confidence = r.check.evidence()
+                * (0.5 + 0.5 * r.assessment().linear_weight())
+                * r.check.materiality();
             return Decision {
                 verdict: Verdict::Leak,
                 confidence: reasons::confidence(confidence),
@@ -220,7 +219,7 @@ pub fn decide(ctx: &Context) -> Decision {
     if let Some(r) = rss.as_ref().filter(|r| r.check.grows_straight()) {
         let mut reasons = vec![r.describe_growth()];
         reasons.push(linear_vs_saturating(r.assessment()));
-        let growth_confidence = r.check.evidence() * r.materiality();
+        let growth_confidence = r.check.evidence() * r.check.materiality();
         if let Some(h) = &heap {
             let mut flat = h.flatness(&th);
             if h.check.grows() {
@@ -331,7 +330,7 @@ pub fn decide(ctx: &Context) -> Decision {
             "without cgroup_rss, cgroup_cache or cgroup_working_set the growth cannot be told apart from page cache"
                 .to_string(),
         ];
-        let confidence = 0.7 * u.check.evidence() * u.materiality();
+        let confidence = 0.7 * u.check.evidence() * u.check.materiality();
         return Decision {
             verdict: Verdict::Leak,
             confidence: reasons::confidence(confidence),
@@ -614,7 +613,8 @@ fn cache_growth(
         }
         reasons.push("alert on cgroup_working_set or cgroup_rss, not on cgroup_usage".to_string());
         let flat = rss.as_ref().map(|r| r.flatness(&th)).unwrap_or(0.5);
-        let confidence = c.check.evidence() * c.materiality() * (0.5 + 0.5 * flat) * share.max(0.5);
+        let confidence =
+            c.check.evidence() * c.check.materiality() * (0.5 + 0.5 * flat) * share.max(0.5);
         return Some(Decision {
             verdict: Verdict::CacheGrowth,
             confidence: reasons::confidence(confidence),
@@ -636,7 +636,7 @@ fn cache_growth(
         u.describe_growth(),
         "alert on cgroup_working_set or cgroup_rss, not on cgroup_usage".to_string(),
     ];
-    let confidence = u.check.evidence() * u.materiality() * (0.5 + 0.5 * w.flatness(&th));
+    let confidence = u.check.evidence() * u.check.materiality() * (0.5 + 0.5 * w.flatness(&th));
     Some(Decision {
         verdict: Verdict::CacheGrowth,
         confidence: reasons::confidence(confidence),
