@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// What the evidence says about one target's memory.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     Leak,
@@ -14,6 +14,8 @@ pub enum Verdict {
     CacheGrowth,
     Plateau,
     Stable,
+    /// The default: nothing has been judged.
+    #[default]
     InsufficientData,
 }
 

@@ -379,6 +379,7 @@ fn report(service: &str, host: &str, verdict: Verdict) -> TargetReport {
         restart_times: Vec::new(),
         missing_kinds: Vec::new(),
         series: Vec::new(),
+        ..TargetReport::default()
     }
 }
 

@@ -256,6 +256,7 @@ pub fn analyze_target(target: &Target, settings: &AnalysisSettings) -> TargetRep
                     plateau = Some(PlateauInfo {
                         asymptote_bytes: asymptote,
                         headroom_bytes: Some(headroom),
+                        asymptote_interval: None,
                     });
                     projection_for = Some((index, stretch.span_hours()));
                 }
@@ -274,6 +275,7 @@ pub fn analyze_target(target: &Target, settings: &AnalysisSettings) -> TargetRep
         plateau = Some(PlateauInfo {
             asymptote_bytes: asymptote,
             headroom_bytes: None,
+            asymptote_interval: None,
         });
         projection_for = Some((index, stretch.span_hours()));
     }
@@ -337,5 +339,6 @@ pub fn analyze_target(target: &Target, settings: &AnalysisSettings) -> TargetRep
         restart_times: restarts.iter().map(|t| rfc3339(*t)).collect(),
         missing_kinds: missing_kinds(target),
         series,
+        ..TargetReport::default()
     }
 }

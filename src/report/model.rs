@@ -95,7 +95,7 @@ pub struct AnalysisSettingsInfo {
 }
 
 /// The diagnosis of one target: one service on one host.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TargetReport {
     pub service: String,
     pub host: String,
@@ -123,9 +123,77 @@ pub struct TargetReport {
     #[serde(default)]
     pub missing_kinds: Vec<String>,
     pub series: Vec<SeriesReport>,
+    /// When the growth the verdict rests on began, and whether a restart (a deploy)
+    /// started it; null when nothing grows.
+    #[serde(default)]
+    pub growth_onset: Option<GrowthOnset>,
+    /// The regime the verdict judges: the decisive series since its last restart or
+    /// change point.
+    #[serde(default)]
+    pub current_regime: Option<Regime>,
+    /// Every regime of the decisive series in time order, the current one last; earlier
+    /// regimes are shown, not judged as the present.
+    #[serde(default)]
+    pub regimes: Vec<Regime>,
+    /// Time to limit with its interval; null when no limit is known or nothing grows.
+    #[serde(default)]
+    pub time_to_limit: Option<TimeToLimit>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// When the current growth began.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GrowthOnset {
+    /// RFC 3339, UTC.
+    pub time: String,
+    pub unix_seconds: f64,
+    /// The series the onset was found on, e.g. "heap_space_used{old} floor".
+    pub series: String,
+    /// Whether the onset coincides with a restart (a deploy, an OOM kill).
+    pub at_restart: bool,
+    /// The restart it coincides with, RFC 3339; null otherwise.
+    #[serde(default)]
+    pub restart_time: Option<String>,
+    /// How the onset was found: "restart", "change_point" or "window_start" (growth
+    /// already under way when the window began).
+    pub found_by: String,
+}
+
+/// One regime of a series: a stretch with one growth behaviour.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Regime {
+    /// The series, e.g. "heap_space_used{old} floor".
+    pub series: String,
+    /// Unix seconds.
+    pub start: f64,
+    pub end: f64,
+    /// What began it: "window_start", "restart" or "change_point".
+    pub began_with: String,
+    /// Growth rate over the regime, bytes per hour.
+    pub bytes_per_hour: f64,
+    /// Confidence interval of the rate at `interval_level`, bytes per hour.
+    pub interval: [f64; 2],
+    pub interval_level: f64,
+    /// "flat", "rising", "levelling_off", "falling" or "untested" (too little data).
+    pub shape: String,
+    /// Whether this is the regime the verdict judges.
+    pub current: bool,
+}
+
+/// When the growth reaches the limit.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TimeToLimit {
+    /// Point estimate, hours from the end of the window.
+    pub hours: f64,
+    /// Earliest plausible (at the upper bound of the rate), hours.
+    pub earliest_hours: f64,
+    /// Latest plausible (at the lower bound of the rate); null when the lower bound never
+    /// reaches the limit.
+    pub latest_hours: Option<f64>,
+    /// Confidence level of the interval.
+    pub level: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Growth {
     /// The kind whose growth this is (e.g. "heap_used" floor, "cgroup_cache").
     pub kind: String,
@@ -134,11 +202,14 @@ pub struct Growth {
     pub ci95: [f64; 2],
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PlateauInfo {
     pub asymptote_bytes: f64,
     /// Limit minus asymptote; null when no limit is known.
     pub headroom_bytes: Option<f64>,
+    /// Confidence interval of the asymptote, bytes; null when it cannot be bounded.
+    #[serde(default)]
+    pub asymptote_interval: Option<[f64; 2]>,
 }
 
 /// One analysed series of a target.

@@ -151,6 +151,7 @@ fn target(
         restart_times: Vec::new(),
         missing_kinds: Vec::new(),
         series: Vec::new(),
+        ..TargetReport::default()
     }
 }
 

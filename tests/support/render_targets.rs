@@ -369,6 +369,7 @@ pub fn worker_host_b() -> TargetReport {
     t.plateau = Some(PlateauInfo {
         asymptote_bytes: 612.0 * MIB,
         headroom_bytes: Some(412.0 * MIB),
+        asymptote_interval: None,
     });
     t.series = vec![
         series(
