@@ -10,9 +10,10 @@
 //! - the host is the `--host-label` value, else `instance` with the port stripped;
 //! - the service is the `--by` label's value; without `--by` it is `--service`, else the
 //!   most common `job` of the app series, else the container's name, else "service".
-//! - a container series carries its `--by` value only when that value names a service
-//!   (cAdvisor's own `job="cadvisor"` does not); otherwise it joins every service on
-//!   its host.
+//! - with `--by`, a container series belongs to the service its `--by` value names (when
+//!   that names a service: cAdvisor's own `job="cadvisor"` does not), else to the one its
+//!   `container`/`name` label names, else to none: services sharing a host never share
+//!   each other's cAdvisor series.
 
 use crate::catalog::{Catalog, RULE_PREFIX};
 use crate::frame::{SeriesKey, TidySeries};
@@ -225,7 +226,7 @@ fn place_app(
         for c in app {
             match c.raw.labels.get(by).filter(|v| !v.is_empty()).cloned() {
                 Some(service) => {
-                    names.add(&service, &c.host);
+                    names.add(&service);
                     out.push(tidy(c, service));
                 }
                 None => dropped += 1,
@@ -242,7 +243,7 @@ fn place_app(
     names.single = service.clone();
     let service = service.unwrap_or_else(|| DEFAULT_SERVICE.to_string());
     for c in app {
-        names.add(&service, &c.host);
+        names.add(&service);
         out.push(tidy(c, service.clone()));
     }
     names
@@ -262,20 +263,15 @@ fn most_common_job(app: &[Classified]) -> Option<String> {
         .map(|(job, _)| job.to_string())
 }
 
-/// Services known from app series (per host) or from `--service`/the job.
+/// Services known from app series or from `--service`/the job.
 #[derive(Default)]
 struct ServiceNames {
     single: Option<String>,
-    per_host: BTreeMap<String, BTreeSet<String>>,
     all: BTreeSet<String>,
 }
 
 impl ServiceNames {
-    fn add(&mut self, service: &str, host: &str) {
-        self.per_host
-            .entry(host.to_string())
-            .or_default()
-            .insert(service.to_string());
+    fn add(&mut self, service: &str) {
         self.all.insert(service.to_string());
     }
 }
@@ -290,85 +286,75 @@ fn place_containers(
     let total = container.len();
     let mut taken = 0;
     for c in container {
-        let name = container_name(&c.raw.labels).map(str::to_string);
-        // A container series carries its service only if its --by value names one: with
-        // `--by job`, cAdvisor's own `job="cadvisor"` is the scrape job, not a service.
-        let carried = subject
-            .by
-            .as_ref()
-            .and_then(|by| c.raw.labels.get(by))
-            .filter(|v| !v.is_empty() && (services.all.is_empty() || services.all.contains(*v)))
-            .cloned();
-        let targets: Vec<String> = if subject.container.is_none() {
-            // Only containers named after a service; root and system cgroups never are.
-            match name {
-                Some(n) => {
-                    let known = if services.all.is_empty() && services.single.is_none() {
-                        // No service named anywhere: every named container is one.
-                        true
-                    } else {
-                        services.all.contains(&n) || services.single.as_ref() == Some(&n)
-                    };
-                    if known { vec![n] } else { Vec::new() }
-                }
-                None => Vec::new(),
-            }
-        } else if subject.by.is_some() {
-            match carried {
-                Some(s) => vec![s],
-                None => services
-                    .per_host
-                    .get(&c.host)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default(),
-            }
-        } else if let Some(s) = &services.single {
-            vec![s.clone()]
-        } else if let Some(s) = services
-            .all
-            .iter()
-            .next()
-            .filter(|_| services.all.len() == 1)
-        {
-            vec![s.clone()]
+        if let Some(service) = container_service(&c.raw.labels, subject, services) {
+            taken += 1;
+            out.push(tidy(c, service));
+        }
+    }
+    if total == taken || (subject.container.is_some() && subject.by.is_none()) {
+        return;
+    }
+    let mut named: Vec<&str> = services.all.iter().map(String::as_str).collect();
+    let more = named.len().saturating_sub(8);
+    named.truncate(8);
+    let named = match (named.is_empty(), more) {
+        (true, _) => "no service named".to_string(),
+        (false, 0) => format!("services: {}", named.join(", ")),
+        (false, n) => format!("services: {}, and {n} more", named.join(", ")),
+    };
+    let skipped = total - taken;
+    notes.push(match &subject.by {
+        Some(by) => format!(
+            "skipped {skipped} cAdvisor series that belong to no service: neither their              `container`/`name` label nor their `{by}` label names one ({named});              diagnose a service alone with --app and --container to choose other containers"
+        ),
+        None => format!(
+            "skipped {skipped} cAdvisor series whose `container`/`name` label is not a service              ({named}); pass --container to choose them"
+        ),
+    });
+}
+
+/// The service a cAdvisor series belongs to, or `None` when it belongs to none.
+///
+/// With `--by`, a container is its own service's: the one its `--by` label names (when
+/// that names a service: cAdvisor's own `job="cadvisor"` does not), else the one its
+/// `container`/`name` label names. A container naming no service joins no target, so
+/// that services sharing a host never see each other's memory. Without `--by`, every
+/// container chosen by `--container` is the single service's; without `--container`,
+/// only containers named after the service are taken.
+fn container_service(
+    labels: &Labels,
+    subject: &Subject,
+    services: &ServiceNames,
+) -> Option<String> {
+    let name = container_name(labels);
+    let is_service = |v: &str| {
+        if services.all.is_empty() && services.single.is_none() {
+            // No service named anywhere: every named container is one.
+            true
         } else {
-            vec![name.unwrap_or_else(|| DEFAULT_SERVICE.to_string())]
-        };
-        if targets.is_empty() {
-            continue;
+            services.all.contains(v) || services.single.as_deref() == Some(v)
         }
-        taken += 1;
-        let last = targets.len() - 1;
-        let mut c = Some(c);
-        for (i, service) in targets.into_iter().enumerate() {
-            let item = if i == last {
-                c.take()
-            } else {
-                c.as_ref().map(|c| Classified {
-                    raw: c.raw.clone(),
-                    kind: c.kind,
-                    space: c.space.clone(),
-                    host: c.host.clone(),
-                })
-            };
-            if let Some(item) = item {
-                out.push(tidy(item, service));
-            }
-        }
+    };
+    if let Some(by) = &subject.by {
+        let carried = labels
+            .get(by)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty() && services.all.contains(*v));
+        return carried
+            .or(name.filter(|n| is_service(n)))
+            .map(str::to_string);
     }
-    if subject.container.is_none() && total > taken {
-        let named: Vec<&str> = services.all.iter().map(String::as_str).collect();
-        notes.push(format!(
-            "skipped {} cAdvisor series whose `container`/`name` label is not a service ({}); \
-             pass --container to choose them",
-            total - taken,
-            if named.is_empty() {
-                "no service named".to_string()
-            } else {
-                format!("services: {}", named.join(", "))
-            }
-        ));
+    if subject.container.is_none() {
+        // Only containers named after a service; root and system cgroups never are.
+        return name.filter(|n| is_service(n)).map(str::to_string);
     }
+    if let Some(s) = &services.single {
+        return Some(s.clone());
+    }
+    if services.all.len() == 1 {
+        return services.all.iter().next().cloned();
+    }
+    Some(name.unwrap_or(DEFAULT_SERVICE).to_string())
 }
 
 /// Turns per-CPU idle counters into one `host_cpus` series per host: at each timestamp,

@@ -2,10 +2,13 @@
 //! report as `diagnose --input` on the same data, and `fetch` writes a bundle that
 //! diagnoses the same offline.
 
+#[path = "support/json_diff.rs"]
+mod json_diff;
 #[path = "support/prom_servers.rs"]
 mod prom_servers;
 
 use assert_cmd::Command;
+use json_diff::differences;
 use memgrowth::synth::{ScenarioKind, fixture_params, generate};
 use serde_json::Value;
 
@@ -23,36 +26,6 @@ fn report(args: &[&str]) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_slice(&output.stdout).expect("report JSON")
-}
-
-/// JSON paths where two values differ (at most `limit`), for a readable failure.
-fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>, limit: usize) {
-    if out.len() >= limit || a == b {
-        return;
-    }
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
-            keys.sort();
-            keys.dedup();
-            for k in keys {
-                let (va, vb) = (
-                    x.get(k).unwrap_or(&Value::Null),
-                    y.get(k).unwrap_or(&Value::Null),
-                );
-                differences(va, vb, &format!("{path}.{k}"), out, limit);
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
-                differences(va, vb, &format!("{path}[{i}]"), out, limit);
-            }
-        }
-        _ => {
-            let short = |v: &Value| v.to_string().chars().take(120).collect::<String>();
-            out.push(format!("{path}: {} != {}", short(a), short(b)));
-        }
-    }
 }
 
 fn assert_same_analysis(a: Value, b: Value, what: &str) {

@@ -13,6 +13,7 @@
 mod draw;
 mod exporters;
 mod fixtures;
+mod fleet;
 mod params;
 mod physics;
 mod truth;
@@ -21,6 +22,9 @@ mod write;
 
 pub use exporters::{Exporter, LOOKBACK_MS, is_counter};
 pub use fixtures::{fixture_params, fixture_seed, write_fixtures};
+pub use fleet::{
+    FLEET_KINDS, Fleet, FleetParams, FleetTarget, generate_fleet, host_ip, service_name,
+};
 pub use params::{
     CacheParams, DEFAULT_START_UNIX_S, Gap, HeapGrowth, HostParams, ProcessParams, ScenarioParams,
 };

@@ -186,9 +186,11 @@ fn by_label_makes_one_service_per_value() {
             ],
             T,
         ),
-        // cAdvisor series without the --by label join every service on their host.
+        // A container naming no service, by its name or its --by label, joins no target.
         cadvisor("container_memory_rss", "h1:8080", "pod-x"),
-        // ...unless they carry it.
+        // One named after a service is that service's.
+        cadvisor("container_memory_rss", "h1:8080", "worker"),
+        // One carrying the --by label is the service it names, whatever its name.
         series(
             &[
                 ("__name__", "container_memory_rss"),
@@ -210,7 +212,6 @@ fn by_label_makes_one_service_per_value() {
         k,
         vec![
             ("api".into(), "h1".into(), Kind::HeapUsed),
-            ("api".into(), "h1".into(), Kind::CgroupRss),
             ("api".into(), "h2".into(), Kind::HeapUsed),
             ("api".into(), "h2".into(), Kind::CgroupRss),
             ("worker".into(), "h1".into(), Kind::HeapUsed),
@@ -219,6 +220,13 @@ fn by_label_makes_one_service_per_value() {
     );
     assert!(
         sel.notes.iter().any(|n| n.contains("dropped 1 app series")),
+        "{:?}",
+        sel.notes
+    );
+    assert!(
+        sel.notes
+            .iter()
+            .any(|n| n.contains("skipped 1 cAdvisor series") && n.contains("`job` label")),
         "{:?}",
         sel.notes
     );
@@ -329,9 +337,10 @@ fn by_job_does_not_take_cadvisors_scrape_job_for_a_service() {
     assert!(!k.iter().any(|x| x.0 == "cadvisor"), "{k:?}");
     assert_eq!(k.len(), 3, "{k:?}");
 
-    // With --container, series whose job is not a service join every service on the host.
+    // With --container too, a container is the service it is named after, and no other
+    // service on its host sees it.
     let with_container = Subject {
-        container: Some(Selector::parse(r#"name="api""#).unwrap()),
+        container: Some(Selector::parse(r#"job="cadvisor""#).unwrap()),
         ..by_job
     };
     let k = keys(&select(raw, &Catalog::default(), &with_container));
@@ -340,8 +349,12 @@ fn by_job_does_not_take_cadvisors_scrape_job_for_a_service() {
         "{k:?}"
     );
     assert!(
-        k.contains(&("worker".into(), "h1".into(), Kind::CgroupCache)),
+        !k.contains(&("worker".into(), "h1".into(), Kind::CgroupCache)),
         "{k:?}"
     );
-    assert!(!k.iter().any(|x| x.0 == "cadvisor"), "{k:?}");
+    assert!(
+        !k.iter().any(|x| x.0 == "cadvisor" || x.0 == "other"),
+        "{k:?}"
+    );
+    assert_eq!(k.len(), 3, "{k:?}");
 }

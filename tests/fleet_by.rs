@@ -1,0 +1,221 @@
+//! `--by` on a fleet where services share hosts and some services' page cache grows:
+//! every target of one `--by job` call must equal the same target diagnosed alone
+//! (`--app 'job="S"' --container 'name="S"'`), in the series it holds and in its verdict.
+
+#[path = "support/json_diff.rs"]
+mod json_diff;
+#[path = "support/prom_servers.rs"]
+mod prom_servers;
+
+use assert_cmd::Command;
+use memgrowth::catalog::Catalog;
+use memgrowth::matcher::Selector;
+use memgrowth::series::Labels;
+use memgrowth::subject::{Subject, select};
+use memgrowth::synth::{Fleet, FleetParams, generate_fleet};
+use memgrowth::target::group_targets;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Six services on four hosts, two hosts each, three services per host; three of the six
+/// services fill their page cache.
+fn fleet() -> Fleet {
+    generate_fleet(&FleetParams {
+        seed: 12,
+        step_s: 300,
+        ..FleetParams::default()
+    })
+}
+
+/// (service, host) -> the label sets of the target's own series.
+type Attribution = BTreeMap<(String, String), Vec<Labels>>;
+
+fn attribution(fleet: &Fleet, subject: &Subject) -> Attribution {
+    let selection = select(fleet.series.clone(), &Catalog::default(), subject);
+    group_targets(selection.series)
+        .into_iter()
+        .map(|t| {
+            let mut labels: Vec<Labels> = t.series.into_iter().map(|s| s.labels).collect();
+            labels.sort();
+            ((t.service, t.host), labels)
+        })
+        .collect()
+}
+
+/// A series named by its metric and the labels that tell whose it is.
+fn short(labels: &Labels) -> String {
+    let get = |k: &str| labels.get(k).map(String::as_str).unwrap_or("");
+    format!(
+        "{}{{job={:?}, name={:?}, id={:?}}}",
+        get("__name__"),
+        get("job"),
+        get("name"),
+        get("id")
+    )
+}
+
+fn alone(service: &str) -> Subject {
+    Subject {
+        app: Some(Selector::parse(&format!("job=\"{service}\"")).expect("matcher")),
+        container: Some(Selector::parse(&format!("name=\"{service}\"")).expect("matcher")),
+        ..Subject::default()
+    }
+}
+
+/// Each service diagnosed alone, merged.
+fn attribution_alone(fleet: &Fleet) -> Attribution {
+    fleet
+        .services()
+        .iter()
+        .flat_map(|s| attribution(fleet, &alone(s)))
+        .collect()
+}
+
+#[test]
+fn by_attributes_every_series_to_its_own_service() {
+    let fleet = fleet();
+    let expected = attribution_alone(&fleet);
+    assert_eq!(expected.len(), fleet.targets.len(), "{:?}", expected.keys());
+    for ((service, host), labels) in &expected {
+        let containers: Vec<&Labels> = labels
+            .iter()
+            .filter(|l| l["__name__"].starts_with("container_"))
+            .collect();
+        assert!(
+            !containers.is_empty(),
+            "{service} on {host}: no cAdvisor series"
+        );
+        for l in containers {
+            assert_eq!(l.get("name"), Some(service), "{service} on {host}: {l:?}");
+        }
+    }
+    let by_job = Subject {
+        by: Some("job".into()),
+        ..Subject::default()
+    };
+    // cAdvisor's own scrape job selected explicitly: its series name no service by `job`.
+    let by_job_cadvisor = Subject {
+        container: Some(Selector::parse(r#"job="cadvisor""#).expect("matcher")),
+        ..by_job.clone()
+    };
+    for subject in [by_job, by_job_cadvisor] {
+        let got = attribution(&fleet, &subject);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            expected.keys().collect::<Vec<_>>(),
+            "{subject:?}: other targets"
+        );
+        for (key, labels) in &expected {
+            let extra: Vec<String> = got[key]
+                .iter()
+                .filter(|l| !labels.contains(l))
+                .map(short)
+                .collect();
+            let missing: Vec<String> = labels
+                .iter()
+                .filter(|l| !got[key].contains(l))
+                .map(short)
+                .collect();
+            assert!(
+                extra.is_empty() && missing.is_empty(),
+                "{subject:?}: {key:?} holds {extra:?} besides its own series and lacks {missing:?}"
+            );
+        }
+    }
+}
+
+fn memgrowth(args: &[&str]) -> Value {
+    let output = Command::cargo_bin("memgrowth")
+        .expect("binary")
+        .env_remove("PROMETHEUS_URL")
+        .args(args)
+        .output()
+        .expect("run memgrowth");
+    assert!(
+        output.status.success(),
+        "memgrowth {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("report JSON")
+}
+
+/// (service, host) -> the target's report.
+fn targets_of(report: &Value) -> BTreeMap<(String, String), Value> {
+    report["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .map(|t| {
+            let key = (
+                t["service"].as_str().unwrap_or_default().to_string(),
+                t["host"].as_str().unwrap_or_default().to_string(),
+            );
+            (key, t.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn by_gives_every_target_the_verdict_it_gets_alone() {
+    let fleet = fleet();
+    let p = FleetParams::default();
+    let server =
+        prom_servers::start_prometheus_raw(&fleet.series, &["--query.lookback-delta=299s"]);
+    let window = format!(
+        "diagnose --prometheus {} --start {} --end {} --step 300s --format json",
+        server.url(),
+        p.start_unix_s,
+        p.start_unix_s + p.duration_s
+    );
+    let window: Vec<&str> = window.split(' ').collect();
+    let mut alone = BTreeMap::new();
+    for service in fleet.services() {
+        let app = format!("job=\"{service}\"");
+        let container = format!("name=\"{service}\"");
+        let mut args = window.clone();
+        args.extend(["--app", &app, "--container", &container]);
+        alone.extend(targets_of(&memgrowth(&args)));
+    }
+    assert_eq!(alone.len(), fleet.targets.len(), "{:?}", alone.keys());
+
+    // The scenario the attribution matters for: a host where one service's page cache
+    // grows and another's does not.
+    let verdict = |t: &Value| t["verdict"].as_str().unwrap_or_default().to_string();
+    let mut per_host: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for ((_, host), t) in &alone {
+        per_host.entry(host).or_default().push(verdict(t));
+    }
+    assert!(
+        per_host.values().any(|v| v.iter().any(|x| x == "cache_growth")
+            && v.iter().any(|x| x != "cache_growth")),
+        "no host mixes page-cache growth with other verdicts: {per_host:?}"
+    );
+
+    for extra in [&[][..], &["--container", r#"job="cadvisor""#][..]] {
+        let mut args = window.clone();
+        args.extend(["--by", "job"]);
+        args.extend(extra);
+        let fleet_report = targets_of(&memgrowth(&args));
+        assert_eq!(
+            fleet_report.keys().collect::<Vec<_>>(),
+            alone.keys().collect::<Vec<_>>(),
+            "--by job {extra:?}: other targets"
+        );
+        for (key, expected) in &alone {
+            let got = &fleet_report[key];
+            assert_eq!(
+                verdict(got),
+                verdict(expected),
+                "--by job {extra:?}: {key:?} has another verdict ({})",
+                got["reasons"]
+            );
+            let mut diff = Vec::new();
+            json_diff::differences(got, expected, "", &mut diff, 10);
+            assert!(
+                diff.is_empty(),
+                "--by job {extra:?}: the report of {key:?} differs:\n{}",
+                diff.join("\n")
+            );
+        }
+    }
+}
