@@ -86,20 +86,18 @@ pub struct PromArgs {
     #[arg(long, value_name = "URL", env = "PROMETHEUS_URL")]
     pub prometheus: Option<String>,
 
-    /// How far back from --end to read (Prometheus duration).
-    #[arg(
-        long,
-        value_name = "DURATION",
-        default_value = "7d",
-        env = "MEMGROWTH_RANGE"
-    )]
-    pub range: String,
+    /// How far back from --end to read (Prometheus duration). Default: 7d from a server;
+    /// all of the data for offline input, which is cut to the window when it is given.
+    #[arg(long, value_name = "DURATION", env = "MEMGROWTH_RANGE")]
+    pub range: Option<String>,
 
-    /// Start of the window: RFC 3339 or Unix seconds (overrides --range).
+    /// Start of the window: RFC 3339 or Unix seconds (overrides --range). Default for
+    /// offline input: where its data begins.
     #[arg(long, value_name = "TIME", env = "MEMGROWTH_START")]
     pub start: Option<String>,
 
-    /// End of the window: RFC 3339 or Unix seconds; default: now.
+    /// End of the window: RFC 3339 or Unix seconds. Default: now from a server; where
+    /// the data ends for offline input.
     #[arg(long, value_name = "TIME", env = "MEMGROWTH_END")]
     pub end: Option<String>,
 

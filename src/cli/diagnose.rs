@@ -19,7 +19,8 @@ pub fn run_diagnose(args: DiagnoseArgs, color: ColorChoice, log: Log) -> Result<
     let output = OutputSettings::from_args(&args.output, color)?;
 
     let selected = load_subject(&source, &subject, log)?;
-    let report = build_report(selected.series, selected.source, subject.info, &analysis);
+    let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
+    super::postmortem::apply_window(&mut report, selected.window);
     if let Some(dir) = &args.out {
         write_report_dir(&report, dir, &output.fail_on)
             .with_context(|| format!("cannot write the report directory {}", dir.display()))
@@ -39,7 +40,8 @@ pub fn run_fit(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, Fail
     let analysis = analysis_settings(&args.analysis)?;
     let output = OutputSettings::from_args(&args.output, color)?;
     let selected = load_subject(&source, &subject, log)?;
-    let report = build_report(selected.series, selected.source, subject.info, &analysis);
+    let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
+    super::postmortem::apply_window(&mut report, selected.window);
     print_report(&report, &output, false)?;
     Ok(exit_for(&report, &output))
 }

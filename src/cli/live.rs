@@ -13,6 +13,9 @@ use crate::subject::Subject;
 use crate::units::{parse_duration, parse_timestamp};
 use std::time::Duration;
 
+/// How far back from the end a live query reads when neither --range nor --start is given.
+pub const DEFAULT_RANGE: &str = "7d";
+
 /// A server and a window, checked before any request is sent.
 #[derive(Debug, Clone)]
 pub struct LiveSettings {
@@ -60,7 +63,10 @@ impl LiveSettings {
         };
         let start = match &args.start {
             Some(text) => parse_timestamp(text).map_err(|e| usage("--start", &e))?,
-            None => end - parse_duration(&args.range).map_err(|e| usage("--range", &e))?,
+            None => {
+                end - parse_duration(args.range.as_deref().unwrap_or(DEFAULT_RANGE))
+                    .map_err(|e| usage("--range", &e))?
+            }
         };
         if start >= end {
             return Err(UsageError(format!(

@@ -11,6 +11,7 @@ mod fetch;
 mod live;
 pub mod output;
 mod pipeline_io;
+mod postmortem;
 mod report;
 mod rules;
 pub mod settings;

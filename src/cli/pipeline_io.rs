@@ -3,7 +3,9 @@
 use super::Failure;
 use super::output::Log;
 use super::settings::{SourceSettings, SubjectSettings};
+use crate::catalog::Catalog;
 use crate::frame::TidySeries;
+use crate::input::{Loaded, WindowRequest};
 use crate::report::SourceInfo;
 use anyhow::{Context, anyhow};
 use std::io::IsTerminal;
@@ -12,18 +14,25 @@ use std::io::IsTerminal;
 pub struct Selected {
     pub series: Vec<TidySeries>,
     pub source: SourceInfo,
+    /// The window offline input was cut to (Unix seconds); `None` when it was not cut.
+    pub window: Option<(f64, f64)>,
 }
 
-/// Loads the source and selects the subject's series; an empty selection is an error
-/// that says what was found instead.
-pub fn load_subject(
+/// What a source gave, before the subject is selected, with the catalog to classify it.
+pub struct Read {
+    pub loaded: Loaded,
+    pub catalog: Catalog,
+}
+
+/// Reads offline input, or fetches the subject's kinds from a server.
+pub fn read_source(
     source: &SourceSettings,
     subject: &SubjectSettings,
     log: Log,
-) -> Result<Selected, Failure> {
+) -> Result<Read, Failure> {
     let mut catalog = subject.catalog.clone();
-    let (raw, mut info) = match source {
-        SourceSettings::Files(paths) => {
+    let loaded = match source {
+        SourceSettings::Files { paths, .. } => {
             let loaded = crate::input::load(paths)
                 .context("cannot read the input")
                 .map_err(Failure::source)?;
@@ -32,19 +41,58 @@ pub fn load_subject(
             for (name, kind) in &loaded.kinds {
                 catalog.learn(name, *kind);
             }
-            (loaded.series, loaded.source)
+            loaded
         }
         SourceSettings::Live(live) => {
             let progress = !log.quiet && std::io::stderr().is_terminal();
-            super::live::fetch_subject(live, &catalog, &subject.subject, progress)
-                .with_context(|| format!("cannot fetch from {}", live.config.location()))
-                .map_err(Failure::source)?
+            let (series, source) =
+                super::live::fetch_subject(live, &catalog, &subject.subject, progress)
+                    .with_context(|| format!("cannot fetch from {}", live.config.location()))
+                    .map_err(Failure::source)?;
+            Loaded {
+                series,
+                source,
+                manifest: None,
+                kinds: Default::default(),
+            }
         }
     };
+    Ok(Read { loaded, catalog })
+}
+
+/// Loads the source, cuts offline input to its window, and selects the subject's series.
+pub fn load_subject(
+    source: &SourceSettings,
+    subject: &SubjectSettings,
+    log: Log,
+) -> Result<Selected, Failure> {
+    let read = read_source(source, subject, log)?;
+    let window = match source {
+        SourceSettings::Files { window, .. } => *window,
+        SourceSettings::Live(_) => WindowRequest::default(),
+    };
+    select_subject(read, &window, subject, log)
+}
+
+/// Cuts what was read to `window` and selects the subject's series; an empty selection
+/// is an error that says what was found instead.
+pub fn select_subject(
+    read: Read,
+    window: &WindowRequest,
+    subject: &SubjectSettings,
+    log: Log,
+) -> Result<Selected, Failure> {
+    let (loaded, window) = read
+        .loaded
+        .cut(window)
+        .context("cannot cut the input to the window")
+        .map_err(Failure::source)?;
+    let raw = loaded.series;
+    let mut info = loaded.source;
     let mut metric_names: Vec<String> = raw.iter().map(|s| s.metric_name().to_string()).collect();
     metric_names.sort();
     metric_names.dedup();
-    let selection = crate::subject::select(raw, &catalog, &subject.subject);
+    let selection = crate::subject::select(raw, &read.catalog, &subject.subject);
     for note in &selection.notes {
         log.note(&format!("note: {note}"));
     }
@@ -69,5 +117,6 @@ pub fn load_subject(
     Ok(Selected {
         series: selection.series,
         source: info,
+        window,
     })
 }

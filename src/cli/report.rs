@@ -58,9 +58,15 @@ pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
     let report = match report {
         Some(report) => report,
         None => {
-            let source = SourceSettings::Files(args.input.clone());
+            let source = SourceSettings::Files {
+                paths: args.input.clone(),
+                window: Default::default(),
+            };
             let selected = load_subject(&source, &subject, log)?;
-            build_report(selected.series, selected.source, subject.info, &analysis)
+            let mut report =
+                build_report(selected.series, selected.source, subject.info, &analysis);
+            super::postmortem::apply_window(&mut report, selected.window);
+            report
         }
     };
     write_report_dir(&report, &args.out, &fail_on)

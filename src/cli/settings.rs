@@ -3,6 +3,7 @@
 use super::args::{AnalysisArgs, ColorChoice, Format, OutputArgs, SourceArgs, SubjectArgs};
 use crate::analysis::AnalysisSettings;
 use crate::catalog::Catalog;
+use crate::input::WindowRequest;
 use crate::matcher::Selector;
 use crate::report::SubjectInfo;
 use crate::subject::Subject;
@@ -23,7 +24,11 @@ fn usage(message: impl Into<String>) -> UsageError {
 /// Where the series come from.
 #[derive(Debug, Clone)]
 pub enum SourceSettings {
-    Files(Vec<PathBuf>),
+    /// Offline input, cut to the window asked for (if any).
+    Files {
+        paths: Vec<PathBuf>,
+        window: WindowRequest,
+    },
     Live(Box<super::live::LiveSettings>),
 }
 
@@ -37,7 +42,10 @@ impl SourceSettings {
                 "no source given: pass --input PATH (a Prometheus JSON file, Grafana CSV, bundle or directory) or --prometheus URL (or set PROMETHEUS_URL)",
             ));
         }
-        Ok(SourceSettings::Files(args.input.clone()))
+        Ok(SourceSettings::Files {
+            paths: args.input.clone(),
+            window: super::postmortem::offline_window(&args.prometheus)?,
+        })
     }
 }
 

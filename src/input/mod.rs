@@ -1,11 +1,15 @@
 //! Offline sources: Prometheus API JSON, VictoriaMetrics JSON exports, Grafana CSV
 //! exports, tidy Parquet frames and bundles. [`load`] reads any mix of them into raw series; errors name the file and
-//! the place (line and column, JSON path, byte length) and say what to do.
+//! the place (line and column, JSON path, byte length) and say what to do. [`Loaded::cut`]
+//! cuts what was read to the window asked for.
 
 pub mod bundle;
 pub mod grafana_csv;
 pub mod prom_json;
 pub mod vm_export;
+mod window;
+
+pub use window::{WindowRequest, cut_series, data_span};
 
 use crate::report::SourceInfo;
 use crate::series::{RawSeries, merge_by_labels};
@@ -80,6 +84,16 @@ pub enum InputError {
         path.display()
     )]
     NoInputs { path: PathBuf },
+    /// The window asked for (`--start`, `--end`, `--range`) holds none of the data.
+    #[error(
+        "{}: the window {asked} holds no data: the data spans {data}; choose --start/--end (or --range) inside it",
+        path.display()
+    )]
+    Window {
+        path: PathBuf,
+        asked: String,
+        data: String,
+    },
     #[error(
         "{}: unknown input format; give a Prometheus API response (.json), a Grafana CSV export (.csv), a tidy frame (.parquet) or a bundle directory",
         path.display()
@@ -106,6 +120,7 @@ impl InputError {
             | InputError::Csv { path, .. }
             | InputError::Parquet { path, .. }
             | InputError::Bundle { path, .. }
+            | InputError::Window { path, .. }
             | InputError::NoInputs { path }
             | InputError::UnknownFormat { path } => path,
         }

@@ -1,0 +1,10 @@
+//! Postmortems: offline input cut to a window, marks and the timeline, before/after
+//! comparisons and bundles that can be verified.
+
+#[path = "support/prom_servers.rs"]
+mod prom_servers;
+
+#[path = "postmortem/util.rs"]
+mod util;
+#[path = "postmortem/window.rs"]
+mod window;
