@@ -14,20 +14,20 @@ const MIB: f64 = 1024.0 * 1024.0;
 const GIB: f64 = 1024.0 * MIB;
 
 /// Draws a value uniformly from `[lo, hi)`.
-fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
+pub(crate) fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
     if hi <= lo {
         return lo;
     }
     rng.random_range(lo..hi)
 }
 
-fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+pub(crate) fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     let i = rng.random_range(0..items.len().max(1));
     &items[i.min(items.len().saturating_sub(1))]
 }
 
 /// Kernel releases and `uname -v` strings the hosts are drawn from (Ubuntu LTS kernels).
-const KERNELS: [(&str, &str, bool); 4] = [
+pub(crate) const KERNELS: [(&str, &str, bool); 4] = [
     (
         "5.4.0-169-generic",
         "#187-Ubuntu SMP Thu Nov 23 14:52:28 UTC 2023",

@@ -1,12 +1,13 @@
 //! Turns simulated host traces into the series real exporters emit, with their labels:
 //! prom-client's default metrics, cAdvisor, node-exporter and redis-exporter.
 
-use super::params::ScenarioParams;
+use super::params::{HostParams, ScenarioParams};
 use super::physics::{CgroupSample, HostTrace, host_rng};
 use super::v8::SPACES;
 use crate::series::{Labels, RawSeries};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use std::collections::BTreeMap;
 
 /// The exporter a series comes from; one fixture file per exporter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -125,21 +126,61 @@ impl Builder<'_> {
     }
 }
 
-/// Which scrapes happened: none inside the scenario's gap on this host.
-fn kept(params: &ScenarioParams, index: usize, trace: &HostTrace) -> Vec<bool> {
-    let gap = params.gap.as_ref().filter(|g| g.host == index);
+/// Which scrapes happened: none inside the gap (Unix ms, start inclusive, end exclusive).
+fn kept(gap_ms: Option<(i64, i64)>, trace: &HostTrace) -> Vec<bool> {
     trace
         .scrape_ms
         .iter()
-        .map(|t| match gap {
-            Some(g) => {
-                let from = (params.start_unix_s + g.offset_s) * 1000;
-                let to = from + g.duration_s * 1000;
-                *t < from || *t >= to
-            }
+        .map(|t| match gap_ms {
+            Some((from, to)) => *t < from || *t >= to,
             None => true,
         })
         .collect()
+}
+
+/// The facts of one machine that its exporters put in series and labels.
+pub(crate) struct HostLabels<'a> {
+    pub ip: &'a str,
+    pub nodename: &'a str,
+    /// `uname -r` and `uname -v`.
+    pub kernel: &'a str,
+    pub kernel_version: &'a str,
+    pub cgroup_v2: bool,
+    pub cpus: u32,
+    pub mem_total_bytes: f64,
+    /// 0 means unlimited, as cAdvisor reports it.
+    pub cgroup_limit_bytes: f64,
+}
+
+impl<'a> HostLabels<'a> {
+    fn of(h: &'a HostParams) -> Self {
+        HostLabels {
+            ip: &h.ip,
+            nodename: &h.nodename,
+            kernel: &h.kernel,
+            kernel_version: &h.kernel_version,
+            cgroup_v2: h.cgroup_v2,
+            cpus: h.cpus,
+            mem_total_bytes: h.mem_total_bytes,
+            cgroup_limit_bytes: h.cgroup_limit_bytes,
+        }
+    }
+}
+
+/// What the exporters of one host put in labels and how the series were read: the parts
+/// of a scenario's parameters that [`expose`] needs.
+pub(crate) struct Exposition<'a> {
+    pub service: &'a str,
+    /// Default labels the app adds to its metrics.
+    pub app_labels: &'a BTreeMap<String, String>,
+    pub host: HostLabels<'a>,
+    /// Missing scrapes, Unix ms (start inclusive, end exclusive).
+    pub gap_ms: Option<(i64, i64)>,
+    pub aligned: bool,
+    pub nan_probability: f64,
+    pub with_redis: bool,
+    /// The random stream of occasional NaN samples.
+    pub nan_rng: ChaCha8Rng,
 }
 
 /// All series of one host, every exporter.
@@ -147,13 +188,33 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
     let Some(h) = params.hosts.get(index) else {
         return Vec::new();
     };
-    let keep = kept(params, index, trace);
+    let gap_ms = params.gap.as_ref().filter(|g| g.host == index).map(|g| {
+        let from = (params.start_unix_s + g.offset_s) * 1000;
+        (from, from + g.duration_s * 1000)
+    });
+    let exposition = Exposition {
+        service: &params.service,
+        app_labels: &params.app_labels,
+        host: HostLabels::of(h),
+        gap_ms,
+        aligned: params.aligned_timestamps,
+        nan_probability: params.nan_probability,
+        with_redis: params.with_redis,
+        nan_rng: host_rng(params.seed, index, 3),
+    };
+    expose(exposition, trace)
+}
+
+/// The series every exporter of one host emits for a trace.
+pub(crate) fn expose(e: Exposition<'_>, trace: &HostTrace) -> Vec<RawSeries> {
+    let h = &e.host;
+    let keep = kept(e.gap_ms, trace);
     let b = Builder {
         trace,
         keep: &keep,
-        aligned: params.aligned_timestamps,
+        aligned: e.aligned,
     };
-    let mut nan_rng = host_rng(params.seed, index, 3);
+    let mut nan_rng = e.nan_rng;
     let mut out = Vec::new();
 
     // prom-client
@@ -162,14 +223,14 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
         let mut l = labels(&[
             ("__name__", name),
             ("instance", &instance),
-            ("job", &params.service),
+            ("job", e.service),
         ]);
-        for (k, v) in &params.app_labels {
+        for (k, v) in e.app_labels {
             l.entry(k.clone()).or_insert_with(|| v.clone());
         }
         l
     };
-    let np = params.nan_probability;
+    let np = e.nan_probability;
     let a = &trace.app;
     out.push(
         b.series_nan(app("nodejs_heap_size_used_bytes"), &mut nan_rng, np, |i| {
@@ -216,7 +277,7 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
             ("image", "registry.sparcs.org/otl/otl-server:1.8.3"),
             ("instance", &instance),
             ("job", "cadvisor"),
-            ("name", &params.service),
+            ("name", e.service),
         ])
     };
     let c = &trace.container;
@@ -284,10 +345,10 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
     for (k, v) in [
         ("domainname", "(none)"),
         ("machine", "x86_64"),
-        ("nodename", h.nodename.as_str()),
-        ("release", h.kernel.as_str()),
+        ("nodename", h.nodename),
+        ("release", h.kernel),
         ("sysname", "Linux"),
-        ("version", h.kernel_version.as_str()),
+        ("version", h.kernel_version),
     ] {
         uname.insert(k.into(), v.into());
     }
@@ -302,7 +363,7 @@ pub fn host_series(params: &ScenarioParams, index: usize, trace: &HostTrace) -> 
     }
 
     // redis-exporter
-    if params.with_redis {
+    if e.with_redis {
         let instance = format!("{}:9121", h.ip);
         let redis = |name: &str| {
             labels(&[

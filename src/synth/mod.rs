@@ -14,6 +14,7 @@ mod draw;
 mod exporters;
 mod fixtures;
 mod fleet;
+pub mod incidents;
 mod params;
 mod physics;
 mod truth;

@@ -75,6 +75,105 @@ fn uuid(rng: &mut ChaCha8Rng) -> String {
     )
 }
 
+/// What a cgroup holds besides page cache: anonymous memory, kernel memory, mapped files.
+pub(crate) struct Charged {
+    pub anon: f64,
+    pub kmem: f64,
+    pub mapped: f64,
+}
+
+/// The service container at one sample. Its page cache (carried in `page_cache`) is
+/// held within the host's free `room` and reclaimed before the cgroup would exceed its
+/// `limit` (0: none); usage and working set follow.
+pub(crate) fn container_sample(
+    rng: &mut ChaCha8Rng,
+    page_cache: &mut f64,
+    room: f64,
+    limit: f64,
+    c: Charged,
+    inactive_fraction: f64,
+) -> CgroupSample {
+    let floor = 4.0 * MIB;
+    *page_cache = page_cache.min(room.max(floor));
+    if limit > 0.0 {
+        // The cgroup reclaims its own cache before it would exceed its limit.
+        let cap = limit - c.anon - c.kmem - c.mapped - 8.0 * MIB;
+        *page_cache = page_cache.min(cap.max(floor));
+    }
+    *page_cache = page_cache.max(floor);
+    let cache = round_to(
+        c.mapped + *page_cache * (1.0 + 0.003 * normal(rng)),
+        OS_PAGE,
+    );
+    let inactive = round_to((cache - c.mapped).max(0.0) * inactive_fraction, OS_PAGE);
+    let usage = c.anon + cache + round_to(c.kmem, OS_PAGE);
+    CgroupSample {
+        usage,
+        working_set: usage - inactive,
+        rss: c.anon,
+        cache,
+        mapped_file: c.mapped,
+        swap: 0.0,
+    }
+}
+
+/// The rest of the machine at one sample: the Redis container beside the service, the
+/// root cgroup `/` and node-exporter's memory and CPU counters.
+pub(crate) struct MachineView {
+    pub neighbour: CgroupSample,
+    pub root: CgroupSample,
+    pub host: HostSample,
+}
+
+/// The machine's view from its totals: `anon_total` and `cached_total` are the anonymous
+/// memory and page cache of everything on it (the Redis container's included), `idle`
+/// the idle share of each CPU, `since_boot_s` the machine's uptime.
+pub(crate) fn machine_view(
+    total: f64,
+    anon_total: f64,
+    cached_total: f64,
+    neighbour_rss: f64,
+    neighbour_cache: f64,
+    idle: &[f64],
+    since_boot_s: f64,
+) -> MachineView {
+    let n_usage = neighbour_rss + neighbour_cache + OS_PAGE * 64.0;
+    let neighbour = CgroupSample {
+        usage: n_usage,
+        working_set: n_usage - round_to(neighbour_cache * 0.8, OS_PAGE),
+        rss: neighbour_rss,
+        cache: neighbour_cache,
+        mapped_file: round_to(4.0 * MIB, OS_PAGE),
+        swap: 0.0,
+    };
+    let kernel = kernel_bytes(total);
+    let free = (total - kernel - anon_total - cached_total).max(0.0);
+    let wmark = low_watermark_bytes(total);
+    let available = (free + cached_total - (cached_total / 2.0).min(wmark)).clamp(0.0, total);
+    let host = HostSample {
+        mem_available: round_to(available, 1024.0),
+        cached: round_to(cached_total, 1024.0),
+        cpu_idle: idle
+            .iter()
+            .map(|f| (since_boot_s * f * 100.0).round() / 100.0)
+            .collect(),
+    };
+    let root_usage = round_to(total - free - kernel * 0.5, OS_PAGE);
+    let root = CgroupSample {
+        usage: root_usage,
+        working_set: root_usage - round_to(cached_total * 0.6, OS_PAGE),
+        rss: round_to(anon_total, OS_PAGE),
+        cache: round_to(cached_total, OS_PAGE),
+        mapped_file: round_to(cached_total * 0.1, OS_PAGE),
+        swap: 0.0,
+    };
+    MachineView {
+        neighbour,
+        root,
+        host,
+    }
+}
+
 /// The random stream of one host (independent of every other host and stream).
 pub(crate) fn host_rng(seed: u64, host: usize, purpose: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -216,67 +315,30 @@ pub fn simulate_host(params: &ScenarioParams, index: usize) -> HostTrace {
             others_mean * (1.0 + h.other_anon_daily_swing * load + 0.002 * normal(&mut rng));
         let room = total - used_without_others - other_anon;
         page_cache += h.cache.fill_bytes_per_hour * dt_h;
-        let floor = 4.0 * MIB;
-        page_cache = page_cache.min(room.max(floor));
-        if h.cgroup_limit_bytes > 0.0 {
-            // The cgroup reclaims its own cache before it would exceed its limit.
-            let cap = h.cgroup_limit_bytes - anon - kmem - mapped - 8.0 * MIB;
-            page_cache = page_cache.min(cap.max(floor));
-        }
-        page_cache = page_cache.max(floor);
-        let cache = round_to(
-            mapped + page_cache * (1.0 + 0.003 * normal(&mut rng)),
-            OS_PAGE,
+        let container = container_sample(
+            &mut rng,
+            &mut page_cache,
+            room,
+            h.cgroup_limit_bytes,
+            Charged { anon, kmem, mapped },
+            h.cache.inactive_fraction,
         );
-        let inactive = round_to(
-            (cache - mapped).max(0.0) * h.cache.inactive_fraction,
-            OS_PAGE,
-        );
-        let usage = anon + cache + round_to(kmem, OS_PAGE);
-        let container = CgroupSample {
-            usage,
-            working_set: usage - inactive,
-            rss: anon,
-            cache,
-            mapped_file: mapped,
-            swap: 0.0,
-        };
-        let n_usage = neighbour_rss + neighbour_cache + OS_PAGE * 64.0;
-        let neighbour = CgroupSample {
-            usage: n_usage,
-            working_set: n_usage - round_to(neighbour_cache * 0.8, OS_PAGE),
-            rss: neighbour_rss,
-            cache: neighbour_cache,
-            mapped_file: round_to(4.0 * MIB, OS_PAGE),
-            swap: 0.0,
-        };
-
         // The host as node-exporter and the root cgroup see it.
         let anon_total = other_anon + anon + kmem + neighbour_rss;
-        let cached_total = other_cache + cache + neighbour_cache;
-        let kernel = kernel_bytes(total);
-        let free = (total - kernel - anon_total - cached_total).max(0.0);
-        let wmark = low_watermark_bytes(total);
-        let available = (free + cached_total - (cached_total / 2.0).min(wmark)).clamp(0.0, total);
-        let host = HostSample {
-            mem_available: round_to(available, 1024.0),
-            cached: round_to(cached_total, 1024.0),
-            cpu_idle: idle_frac
-                .iter()
-                .map(|f| ((eval - boot) * f * 100.0).round() / 100.0)
-                .collect(),
-        };
-        let root_usage = round_to(total - free - kernel * 0.5, OS_PAGE);
-        let root_rss = round_to(anon_total, OS_PAGE);
-        let root_cache = round_to(cached_total, OS_PAGE);
-        let root = CgroupSample {
-            usage: root_usage,
-            working_set: root_usage - round_to(cached_total * 0.6, OS_PAGE),
-            rss: root_rss,
-            cache: root_cache,
-            mapped_file: round_to(cached_total * 0.1, OS_PAGE),
-            swap: 0.0,
-        };
+        let cached_total = other_cache + container.cache + neighbour_cache;
+        let MachineView {
+            neighbour,
+            root,
+            host,
+        } = machine_view(
+            total,
+            anon_total,
+            cached_total,
+            neighbour_rss,
+            neighbour_cache,
+            &idle_frac,
+            eval - boot,
+        );
 
         trace.grid_ms.push((grid * 1000.0).round() as i64);
         trace
