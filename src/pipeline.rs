@@ -32,6 +32,9 @@ pub fn build_report(
         targets: reports,
         comparison,
         settings: settings.info(),
+        timeline: Vec::new(),
+        baseline: None,
+        bundles: Vec::new(),
     }
 }
 

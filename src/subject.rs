@@ -308,7 +308,7 @@ fn place_containers(
             "skipped {skipped} cAdvisor series that belong to no service: neither their              `container`/`name` label nor their `{by}` label names one ({named});              diagnose a service alone with --app and --container to choose other containers"
         ),
         None => format!(
-            "skipped {skipped} cAdvisor series whose `container`/`name` label is not a service              ({named}); pass --container to choose them"
+            "skipped {skipped} cAdvisor series whose `container`/`name` label is not a service ({named}); pass --container to choose them"
         ),
     });
 }

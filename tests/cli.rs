@@ -22,6 +22,7 @@ fn help_lists_only_built_commands() {
         "fetch",
         "discover",
         "rules",
+        "verify",
         "completions",
     ] {
         assert!(text.contains(command), "--help lacks {command}:\n{text}");

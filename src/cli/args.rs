@@ -39,6 +39,9 @@ pub enum Command {
     /// Emit Prometheus alerting rules that encode the verdict logic (floors, working set,
     /// materiality, restarts, native growth) for the subject.
     Rules(RulesArgs),
+    /// Check a bundle's files against the sha256 in its manifest and say whether the
+    /// fetch is complete (exit 0 when intact, 1 when not).
+    Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -363,4 +366,15 @@ pub struct ReportArgs {
         env = "MEMGROWTH_FAIL_ON"
     )]
     pub fail_on: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The bundle directory (the one holding manifest.json).
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+
+    /// Output format on stdout: table (text for people) or json.
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
 }

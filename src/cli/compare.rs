@@ -16,7 +16,7 @@ pub fn run_compare(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, 
     let output = OutputSettings::from_args(&args.output, color)?;
     let selected = load_subject(&source, &subject, log)?;
     let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
-    super::postmortem::apply_window(&mut report, selected.window);
+    super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
     let text = match output.format {
         Format::Json => serde_json::to_string_pretty(&report.comparison)
             .context("cannot serialize the comparison")

@@ -20,7 +20,7 @@ pub fn run_diagnose(args: DiagnoseArgs, color: ColorChoice, log: Log) -> Result<
 
     let selected = load_subject(&source, &subject, log)?;
     let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
-    super::postmortem::apply_window(&mut report, selected.window);
+    super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
     if let Some(dir) = &args.out {
         write_report_dir(&report, dir, &output.fail_on)
             .with_context(|| format!("cannot write the report directory {}", dir.display()))
@@ -41,7 +41,7 @@ pub fn run_fit(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, Fail
     let output = OutputSettings::from_args(&args.output, color)?;
     let selected = load_subject(&source, &subject, log)?;
     let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
-    super::postmortem::apply_window(&mut report, selected.window);
+    super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
     print_report(&report, &output, false)?;
     Ok(exit_for(&report, &output))
 }

@@ -15,6 +15,7 @@ mod postmortem;
 mod report;
 mod rules;
 pub mod settings;
+mod verify;
 
 use args::{Cli, Command};
 use clap::CommandFactory;
@@ -82,6 +83,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Fetch(args) => fetch::run_fetch(args, log),
         Command::Discover(args) => discover::run_discover(args, cli.color, log),
         Command::Rules(args) => rules::run_rules(args),
+        Command::Verify(args) => verify::run_verify(args),
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();

@@ -16,6 +16,8 @@ pub struct Selected {
     pub source: SourceInfo,
     /// The window offline input was cut to (Unix seconds); `None` when it was not cut.
     pub window: Option<(f64, f64)>,
+    /// The bundles read, for the report to cite.
+    pub bundles: Vec<crate::report::BundleRef>,
 }
 
 /// What a source gave, before the subject is selected, with the catalog to classify it.
@@ -54,6 +56,7 @@ pub fn read_source(
                 source,
                 manifest: None,
                 kinds: Default::default(),
+                bundles: Vec::new(),
             }
         }
     };
@@ -87,6 +90,7 @@ pub fn select_subject(
         .cut(window)
         .context("cannot cut the input to the window")
         .map_err(Failure::source)?;
+    let bundles = loaded.bundles;
     let raw = loaded.series;
     let mut info = loaded.source;
     let mut metric_names: Vec<String> = raw.iter().map(|s| s.metric_name().to_string()).collect();
@@ -118,5 +122,6 @@ pub fn select_subject(
         series: selection.series,
         source: info,
         window,
+        bundles,
     })
 }

@@ -4,6 +4,7 @@
 use super::args::PromArgs;
 use super::settings::UsageError;
 use crate::input::WindowRequest;
+use crate::report::BundleRef;
 use crate::units::{parse_duration, parse_timestamp};
 
 /// The window asked for on offline input; the ends not given default to the data's.
@@ -36,10 +37,16 @@ pub fn offline_window(args: &PromArgs) -> Result<WindowRequest, UsageError> {
 }
 
 /// Gives the report the window offline input was cut to, rather than the span of the
-/// samples inside it: the report covers what was asked for.
-pub fn apply_window(report: &mut crate::report::Report, window: Option<(f64, f64)>) {
+/// samples inside it (the report covers what was asked for), and the bundles it was
+/// read from.
+pub fn apply_window(
+    report: &mut crate::report::Report,
+    window: Option<(f64, f64)>,
+    bundles: Vec<BundleRef>,
+) {
     if let Some((start, end)) = window {
         report.window.start = crate::units::rfc3339(start);
         report.window.end = crate::units::rfc3339(end);
     }
+    report.bundles = bundles;
 }

@@ -65,7 +65,7 @@ pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
             let selected = load_subject(&source, &subject, log)?;
             let mut report =
                 build_report(selected.series, selected.source, subject.info, &analysis);
-            super::postmortem::apply_window(&mut report, selected.window);
+            super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
             report
         }
     };

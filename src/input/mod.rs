@@ -30,6 +30,8 @@ pub struct Loaded {
     /// [`crate::catalog::Catalog::learn`] so names fetched with a custom catalog (a
     /// prom-client prefix, overrides) classify without repeating those flags.
     pub kinds: bundle::KindHints,
+    /// The bundles read, with their checksums, for the report to cite.
+    pub bundles: Vec<crate::report::BundleRef>,
 }
 
 /// Why an input could not be read. The CLI exits with code 3 on any of these.
@@ -181,10 +183,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
     let mut manifest = None;
     let mut kinds = bundle::KindHints::new();
     let mut bundles = 0;
+    let mut bundle_refs = Vec::new();
     for path in paths {
         if path.is_dir() {
             if path.join(bundle::MANIFEST).is_file() {
                 let (part, part_manifest, part_kinds) = bundle::read_with_kinds(path)?;
+                bundle_refs.push(bundle::bundle_ref(path, &part_manifest)?);
                 bundles += 1;
                 files.push(path.display().to_string());
                 series.extend(part);
@@ -253,6 +257,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, InputError> {
         source,
         manifest,
         kinds,
+        bundles: bundle_refs,
     })
 }
 

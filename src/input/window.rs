@@ -103,6 +103,7 @@ impl Loaded {
             mut source,
             manifest,
             kinds,
+            bundles,
         } = self;
         let series = cut_series(series, start_ms, end_ms);
         if start_ms < first {
@@ -127,6 +128,7 @@ impl Loaded {
                 source,
                 manifest,
                 kinds,
+                bundles,
             },
             Some(window),
         ))
@@ -157,6 +159,7 @@ mod tests {
             series,
             manifest: None,
             kinds: Default::default(),
+            bundles: Vec::new(),
         }
     }
 

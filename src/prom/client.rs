@@ -209,7 +209,17 @@ impl PromClient {
                 ("end", ms_to_param(part.end_ms)),
                 ("step", ms_to_param(step_ms)),
             ];
-            match self.call("api/v1/query_range", &params, decode_query).await {
+            let mut retried = Vec::new();
+            let answer = self
+                .call_noting("api/v1/query_range", &params, decode_query, |e| {
+                    retried.push(e)
+                })
+                .await;
+            for why in retried {
+                out.notes
+                    .push(("retried", format!("{}: {why}", range_text(part))));
+            }
+            match answer {
                 Ok(decoded) => {
                     if decoded.result_type != "matrix" {
                         return Err(PromError::UnexpectedResult {
@@ -235,6 +245,8 @@ impl PromClient {
                     match part.halve(step_ms) {
                         Some((a, b)) => {
                             self.stats.splits.fetch_add(1, Ordering::Relaxed);
+                            out.notes
+                                .push(("halved", format!("{}: {e}", range_text(part))));
                             pending.push((b, splits));
                             pending.push((a, splits));
                         }
@@ -284,10 +296,22 @@ impl PromClient {
         params: &[(&str, String)],
         decode: fn(&[u8], &str, u16) -> Result<T, PromError>,
     ) -> Result<T, PromError> {
+        self.call_noting(path, params, decode, |_| {}).await
+    }
+
+    /// Like `call`; `retried` hears why each retry was needed.
+    async fn call_noting<T: Send + 'static>(
+        &self,
+        path: &'static str,
+        params: &[(&str, String)],
+        decode: fn(&[u8], &str, u16) -> Result<T, PromError>,
+        mut retried: impl FnMut(String),
+    ) -> Result<T, PromError> {
         self.retry
             .run(
                 || self.attempt(path, params, decode),
-                |_, delay| {
+                |error, delay| {
+                    retried(format!("{error} (retried after {} ms)", delay.as_millis()));
                     self.stats.retries.fetch_add(1, Ordering::Relaxed);
                     self.stats
                         .retry_wait_ms
@@ -470,6 +494,15 @@ fn excerpt(body: &[u8]) -> String {
     } else {
         out
     }
+}
+
+/// A chunk's range for the manifest: `2025-11-01T00:00:00Z..2025-11-02T00:00:00Z`.
+fn range_text(chunk: Chunk) -> String {
+    format!(
+        "{}..{}",
+        crate::units::rfc3339(chunk.start_ms as f64 / 1000.0),
+        crate::units::rfc3339(chunk.end_ms as f64 / 1000.0)
+    )
 }
 
 fn add_warnings(into: &mut Vec<String>, new: Vec<String>) {

@@ -14,6 +14,9 @@ pub struct Decoded {
     pub result_type: String,
     pub series: Vec<RawSeries>,
     pub warnings: Vec<String>,
+    /// What the client had to do to get the answer, for the bundle manifest:
+    /// `("retried", why)` and `("halved", why)`.
+    pub notes: Vec<(&'static str, String)>,
 }
 
 #[derive(Deserialize)]
@@ -93,6 +96,7 @@ pub fn decode_query(bytes: &[u8], endpoint: &str, status: u16) -> Result<Decoded
         result_type: result_type.to_string(),
         series: response.series,
         warnings,
+        notes: Vec::new(),
     })
 }
 

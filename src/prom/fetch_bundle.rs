@@ -8,7 +8,7 @@ use super::fetch::{FetchWindow, KindQuery, progress_bar, progress_message, tag_n
 use super::plan::Chunk;
 use crate::catalog::Catalog;
 use crate::input::InputError;
-use crate::input::bundle::{BundleWriter, Manifest, Query};
+use crate::input::bundle::{BundleWriter, FetchWarning, Manifest, Query};
 use crate::report::{SourceInfo, Window};
 use crate::subject::Subject;
 use crate::units::rfc3339;
@@ -150,14 +150,24 @@ pub async fn fetch_queries_to_bundle(
                 // Written before anything else happens: a crash after this keeps the chunk.
                 writer.write_chunk(&id, &decoded.series)?;
                 fetched += 1;
+                let mut met: Vec<FetchWarning> = decoded
+                    .notes
+                    .iter()
+                    .map(|(what, why)| FetchWarning::now(Some(&id), what, why.clone()))
+                    .collect();
                 for w in decoded.warnings {
+                    met.push(FetchWarning::now(Some(&id), "server", w.clone()));
                     let w = format!("{kind}: {w}");
                     if !warnings.contains(&w) {
                         warnings.push(w);
                     }
                 }
+                writer.record(met)?;
             }
-            (Err(e), _) => failures.push(e),
+            (Err(e), _) => {
+                writer.record(vec![FetchWarning::now(Some(&id), "failed", e.to_string())])?;
+                failures.push(e);
+            }
             (Ok(_), None) => {}
         }
         bar.inc(1);

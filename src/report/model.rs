@@ -24,6 +24,16 @@ pub struct Report {
     pub comparison: Comparison,
     /// The thresholds the verdicts were computed with, so a reader can check them.
     pub settings: AnalysisSettingsInfo,
+    /// Marks, restarts, OOM kills and growth onsets in time order, with what each series
+    /// did around them.
+    #[serde(default)]
+    pub timeline: Vec<super::TimelineEvent>,
+    /// The comparison with a baseline window (`--baseline`); null without one.
+    #[serde(default)]
+    pub baseline: Option<super::BaselineComparison>,
+    /// The bundles the report was read from, with their checksums.
+    #[serde(default)]
+    pub bundles: Vec<super::BundleRef>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +51,7 @@ impl ToolInfo {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Window {
     /// RFC 3339, UTC.
     pub start: String,

@@ -311,5 +311,8 @@ pub fn sample_report() -> Report {
             thresholds: [("materiality_ratio".to_string(), 1.2)].into_iter().collect(),
         },
         settings: AnalysisSettingsInfo { alpha: 0.05, min_relative_growth_per_day: 0.02, other },
+        timeline: Vec::new(),
+        baseline: None,
+        bundles: Vec::new(),
     }
 }

@@ -6,10 +6,13 @@
 //! `chunks/<id>.parquet` and recorded in the manifest, both atomically (temporary file,
 //! fsync, rename), so an interrupted fetch resumes where it stopped; [`BundleWriter::finish`]
 //! merges the chunks into `series.parquet` and marks the bundle complete. [`read`] refuses
-//! incomplete bundles and files whose length differs from the manifest's.
+//! incomplete bundles and files whose length or sha256 differs from the manifest's;
+//! [`verify`] checks a bundle without reading its series.
 
+mod verify;
 mod writer;
 
+pub use verify::{FileCheck, FileStatus, Verification, bundle_ref, verify, warning_line};
 pub use writer::BundleWriter;
 
 use super::InputError;
@@ -49,9 +52,46 @@ pub struct Manifest {
     pub chunks: Vec<Chunk>,
     /// True once `series.parquet` holds every chunk.
     pub complete: bool,
-    /// The data files of a complete bundle, with their lengths.
+    /// The data files of a complete bundle, with their lengths and sha256.
     #[serde(default)]
     pub files: Vec<FileEntry>,
+    /// Everything the fetch met that a reader should know: server warnings (partial
+    /// responses), retried requests, ranges halved to fit the server, chunks that failed
+    /// (and were fetched again by a later run), in the order met.
+    #[serde(default)]
+    pub warnings: Vec<FetchWarning>,
+}
+
+/// One thing the fetch met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchWarning {
+    /// The chunk it concerns; null for the whole fetch.
+    #[serde(default)]
+    pub chunk: Option<String>,
+    /// "server" (a warning in the server's answer), "retried", "halved" or "failed".
+    pub kind: String,
+    pub message: String,
+    /// When it was met, RFC 3339 UTC.
+    pub at: String,
+}
+
+impl FetchWarning {
+    /// A warning met now.
+    pub fn now(chunk: Option<&str>, kind: &str, message: impl Into<String>) -> Self {
+        FetchWarning {
+            chunk: chunk.map(str::to_string),
+            kind: kind.to_string(),
+            message: message.into(),
+            at: crate::units::rfc3339(chrono::Utc::now().timestamp_millis() as f64 / 1000.0),
+        }
+    }
+}
+
+/// The lowercase hex sha256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,6 +117,9 @@ pub struct Chunk {
     pub rows: Option<usize>,
     #[serde(default)]
     pub bytes: Option<u64>,
+    /// sha256 of the chunk file, lowercase hex.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 impl Chunk {
@@ -92,6 +135,9 @@ pub struct FileEntry {
     pub path: String,
     pub bytes: u64,
     pub rows: usize,
+    /// sha256 of the file, lowercase hex; null in bundles written before checksums were kept.
+    #[serde(default)]
+    pub sha256: Option<String>,
 }
 
 impl Manifest {
@@ -115,6 +161,25 @@ impl Manifest {
             chunks: Vec::new(),
             complete: false,
             files: Vec::new(),
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Records what the fetch met; a warning already recorded for the same chunk is kept once.
+    pub fn warn(&mut self, warning: FetchWarning) {
+        let seen = self.warnings.iter().any(|w| {
+            w.chunk == warning.chunk && w.kind == warning.kind && w.message == warning.message
+        });
+        if !seen {
+            self.warnings.push(warning);
+        }
+    }
+
+    /// Keeps what an earlier, interrupted run of the same plan met, when it is resumed.
+    pub(super) fn carry_history(&mut self, earlier: &Manifest) {
+        let mine = std::mem::take(&mut self.warnings);
+        for w in earlier.warnings.iter().cloned().chain(mine) {
+            self.warn(w);
         }
     }
 
@@ -128,6 +193,7 @@ impl Manifest {
             file: None,
             rows: None,
             bytes: None,
+            sha256: None,
         });
     }
 
@@ -155,6 +221,11 @@ pub fn redact_location(location: &str) -> String {
     let (authority, path) = rest.split_at(authority_end);
     let host = authority.rsplit('@').next().unwrap_or(authority);
     format!("{scheme}{host}{path}")
+}
+
+/// Reads the manifest of the bundle in `dir`, complete or not.
+pub fn read_manifest_file(dir: &Path) -> Result<Manifest, InputError> {
+    read_manifest(&dir.join(MANIFEST))
 }
 
 pub(super) fn read_manifest(path: &Path) -> Result<Manifest, InputError> {
@@ -236,6 +307,17 @@ pub fn read_with_kinds(dir: &Path) -> Result<(Vec<RawSeries>, Manifest, KindHint
                     entry.bytes
                 ),
             });
+        }
+        if let Some(expected) = &entry.sha256 {
+            let actual = sha256_hex(&bytes);
+            if &actual != expected {
+                return Err(InputError::Bundle {
+                    path,
+                    message: format!(
+                        "the file's sha256 is {actual}, the manifest says {expected}: it was changed; fetch the bundle again (`memgrowth verify` checks a bundle)"
+                    ),
+                });
+            }
         }
         let (part, part_kinds) = read_frame_with_kinds(&path, bytes)?;
         series.extend(part);

@@ -1,8 +1,8 @@
 //! The resumable bundle writer: chunks written atomically, then merged on finish.
 
 use super::{
-    CHUNK_DIR, Chunk, FileEntry, MANIFEST, Manifest, SERIES_FILE, read_manifest, read_tidy,
-    redact_location,
+    CHUNK_DIR, Chunk, FetchWarning, FileEntry, MANIFEST, Manifest, SERIES_FILE, read_manifest,
+    read_tidy, redact_location, sha256_hex,
 };
 use crate::frame::{SeriesKey, TidyFrame, TidySeries};
 use crate::input::InputError;
@@ -67,7 +67,8 @@ impl BundleWriter {
                         .into(),
                 ));
             }
-            manifest.created_at = existing.created_at;
+            manifest.created_at = existing.created_at.clone();
+            manifest.carry_history(&existing);
             let written: BTreeMap<&str, &Chunk> =
                 existing.chunks.iter().map(|c| (c.id.as_str(), c)).collect();
             for c in &mut manifest.chunks {
@@ -82,6 +83,7 @@ impl BundleWriter {
                     c.file = old.file.clone();
                     c.rows = old.rows;
                     c.bytes = old.bytes;
+                    c.sha256 = old.sha256.clone();
                 }
             }
         }
@@ -150,11 +152,23 @@ impl BundleWriter {
             .ok_or_else(|| fail(format!("chunk `{id}` names a missing query {query}")))?;
         let tidy = tidy_series(series, kind, &self.manifest.subject);
         let relative = format!("{CHUNK_DIR}/{id}.parquet");
-        let (bytes, rows) = write_frame(&self.dir.join(&relative), &tidy)?;
+        let (bytes, rows, sha256) = write_frame(&self.dir.join(&relative), &tidy)?;
         if let Some(c) = self.manifest.chunks.get_mut(index) {
             c.file = Some(relative);
             c.rows = Some(rows);
             c.bytes = Some(bytes);
+            c.sha256 = Some(sha256);
+        }
+        self.save_manifest()
+    }
+
+    /// Records what the fetch met (server warnings, retries, halved ranges, failures).
+    pub fn record(&mut self, warnings: Vec<FetchWarning>) -> Result<(), InputError> {
+        if warnings.is_empty() {
+            return Ok(());
+        }
+        for w in warnings {
+            self.manifest.warn(w);
         }
         self.save_manifest()
     }
@@ -205,11 +219,12 @@ impl BundleWriter {
                 s
             })
             .collect();
-        let (bytes, rows) = write_frame(&self.dir.join(SERIES_FILE), &series)?;
+        let (bytes, rows, sha256) = write_frame(&self.dir.join(SERIES_FILE), &series)?;
         self.manifest.files = vec![FileEntry {
             path: SERIES_FILE.to_string(),
             bytes,
             rows,
+            sha256: Some(sha256),
         }];
         self.manifest.complete = true;
         self.save_manifest()?;
@@ -279,8 +294,9 @@ fn tidy_series(series: &[RawSeries], kind: Kind, subject: &SubjectInfo) -> Vec<T
         .collect()
 }
 
-/// Writes a tidy frame as Parquet atomically; returns its length in bytes and its rows.
-fn write_frame(path: &Path, series: &[TidySeries]) -> Result<(u64, usize), InputError> {
+/// Writes a tidy frame as Parquet atomically; returns its length in bytes, its rows and
+/// its sha256.
+fn write_frame(path: &Path, series: &[TidySeries]) -> Result<(u64, usize, String), InputError> {
     let fail = |message: String| InputError::Parquet {
         path: path.to_path_buf(),
         message,
@@ -294,7 +310,7 @@ fn write_frame(path: &Path, series: &[TidySeries]) -> Result<(u64, usize), Input
         .finish(&mut df)
         .map_err(|e| fail(format!("cannot encode Parquet: {e}")))?;
     write_atomic(path, &buf)?;
-    Ok((buf.len() as u64, rows))
+    Ok((buf.len() as u64, rows, sha256_hex(&buf)))
 }
 
 /// Writes `bytes` to `path` via a temporary file, fsync and rename, then syncs the directory.
