@@ -25,10 +25,11 @@ pub fn report(args: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).expect("report JSON")
 }
 
-/// The report without `source` (where the data came from differs by design).
+/// The report without `source` and `bundles` (where the data came from differs by design).
 pub fn analysis_of(mut report: Value) -> Value {
     if let Some(object) = report.as_object_mut() {
         object.remove("source");
+        object.remove("bundles");
     }
     report
 }
