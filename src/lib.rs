@@ -4,7 +4,8 @@
 //!
 //! Pipeline: `input`/`prom` (sources) -> `subject` (classify and select) -> `frame`
 //! (tidy polars frame) -> `target` -> `analysis` (statistics and verdicts) ->
-//! `compare` (across hosts) -> `report` (plain data) -> `render` (formats).
+//! `compare` (across hosts) -> `timeline` (events, before/after) -> `report` (plain data)
+//! -> `render` (formats).
 
 pub mod analysis;
 pub mod catalog;
@@ -23,5 +24,6 @@ pub mod series;
 pub mod subject;
 pub mod synth;
 pub mod target;
+pub mod timeline;
 pub mod units;
 pub mod verdict;

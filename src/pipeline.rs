@@ -1,11 +1,13 @@
-//! The pipeline from classified series to a report: targets -> analysis -> comparison.
+//! The pipeline from classified series to a report: targets -> analysis -> comparison
+//! -> timeline.
 
 use crate::analysis::{AnalysisSettings, analyze_target};
 use crate::compare::compare;
 use crate::frame::TidySeries;
 use crate::report::{Report, SCHEMA_VERSION, SourceInfo, SubjectInfo, ToolInfo, Window};
 use crate::target::group_targets;
-use crate::units::rfc3339;
+use crate::timeline::Mark;
+use crate::units::{parse_timestamp, rfc3339};
 use crate::verdict::Verdict;
 
 /// Runs analysis and comparison over classified series.
@@ -15,13 +17,35 @@ pub fn build_report(
     subject: SubjectInfo,
     settings: &AnalysisSettings,
 ) -> Report {
-    let window = window_of(&series);
+    build_report_marked(series, source, subject, settings, &[], None)
+}
+
+/// Like [`build_report`], with the user's marks on the timeline and, when the input was
+/// cut to a window, that window (Unix seconds) as the report's.
+pub fn build_report_marked(
+    series: Vec<TidySeries>,
+    source: SourceInfo,
+    subject: SubjectInfo,
+    settings: &AnalysisSettings,
+    marks: &[Mark],
+    asked: Option<(f64, f64)>,
+) -> Report {
+    let mut window = window_of(&series);
+    if let Some((start, end)) = asked {
+        window.start = rfc3339(start);
+        window.end = rfc3339(end);
+    }
     let targets = group_targets(series);
     let reports: Vec<_> = targets
         .iter()
         .map(|t| analyze_target(t, settings))
         .collect();
     let comparison = compare(&targets, &reports);
+    let span = (
+        parse_timestamp(&window.start).unwrap_or(0.0),
+        parse_timestamp(&window.end).unwrap_or(0.0),
+    );
+    let timeline = crate::timeline::build(&targets, &reports, marks, span);
     Report {
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo::current(),
@@ -32,7 +56,7 @@ pub fn build_report(
         targets: reports,
         comparison,
         settings: settings.info(),
-        timeline: Vec::new(),
+        timeline,
         baseline: None,
         bundles: Vec::new(),
     }

@@ -6,6 +6,8 @@ mod prom_fault_server;
 #[path = "support/prom_servers.rs"]
 mod prom_servers;
 
+#[path = "postmortem/baseline.rs"]
+mod baseline;
 #[path = "postmortem/manifest.rs"]
 mod manifest;
 #[path = "postmortem/util.rs"]

@@ -265,6 +265,8 @@ pub struct DiagnoseArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub postmortem: super::postmortem::PostmortemArgs,
 
     /// Write the report files (report.json, ...) into this directory.
     #[arg(long, short = 'o', value_name = "DIR", env = "MEMGROWTH_OUT")]
@@ -353,6 +355,8 @@ pub struct ReportArgs {
     pub subject: SubjectArgs,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+    #[command(flatten)]
+    pub postmortem: super::postmortem::PostmortemArgs,
 
     /// The report directory to write.
     #[arg(long, short = 'o', value_name = "DIR")]

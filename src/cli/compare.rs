@@ -5,7 +5,6 @@ use super::output::{Log, print_stdout};
 use super::pipeline_io::load_subject;
 use super::settings::{OutputSettings, SourceSettings, SubjectSettings, analysis_settings};
 use super::{Exit, Failure};
-use crate::pipeline::build_report;
 use crate::render::render_comparison;
 use anyhow::Context;
 
@@ -15,8 +14,7 @@ pub fn run_compare(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, 
     let analysis = analysis_settings(&args.analysis)?;
     let output = OutputSettings::from_args(&args.output, color)?;
     let selected = load_subject(&source, &subject, log)?;
-    let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
-    super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
+    let report = super::postmortem::report_of(selected, &subject, &analysis, &[]);
     let text = match output.format {
         Format::Json => serde_json::to_string_pretty(&report.comparison)
             .context("cannot serialize the comparison")

@@ -3,9 +3,9 @@
 use super::args::{ColorChoice, DiagnoseArgs, FitArgs, Format};
 use super::output::{Log, print_stdout};
 use super::pipeline_io::load_subject;
+use super::postmortem::{PostmortemSettings, analyse, report_of};
 use super::settings::{OutputSettings, SourceSettings, SubjectSettings, analysis_settings};
 use super::{Exit, Failure};
-use crate::pipeline::build_report;
 use crate::render::{
     TerminalStyle, render_json, render_markdown, render_table, render_terminal, write_report_dir,
 };
@@ -18,9 +18,9 @@ pub fn run_diagnose(args: DiagnoseArgs, color: ColorChoice, log: Log) -> Result<
     let analysis = analysis_settings(&args.analysis)?;
     let output = OutputSettings::from_args(&args.output, color)?;
 
-    let selected = load_subject(&source, &subject, log)?;
-    let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
-    super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
+    let postmortem = PostmortemSettings::from_args(&args.postmortem)?;
+
+    let report = analyse(&source, &subject, &analysis, &postmortem, log)?;
     if let Some(dir) = &args.out {
         write_report_dir(&report, dir, &output.fail_on)
             .with_context(|| format!("cannot write the report directory {}", dir.display()))
@@ -40,8 +40,7 @@ pub fn run_fit(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, Fail
     let analysis = analysis_settings(&args.analysis)?;
     let output = OutputSettings::from_args(&args.output, color)?;
     let selected = load_subject(&source, &subject, log)?;
-    let mut report = build_report(selected.series, selected.source, subject.info, &analysis);
-    super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
+    let report = report_of(selected, &subject, &analysis, &[]);
     print_report(&report, &output, false)?;
     Ok(exit_for(&report, &output))
 }

@@ -21,6 +21,7 @@ pub struct Selected {
 }
 
 /// What a source gave, before the subject is selected, with the catalog to classify it.
+#[derive(Clone)]
 pub struct Read {
     pub loaded: Loaded,
     pub catalog: Catalog,

@@ -2,10 +2,9 @@
 
 use super::args::ReportArgs;
 use super::output::Log;
-use super::pipeline_io::load_subject;
+use super::postmortem::{PostmortemSettings, analyse};
 use super::settings::{SourceSettings, SubjectSettings, UsageError, analysis_settings};
 use super::{Exit, Failure};
-use crate::pipeline::build_report;
 use crate::render::write_report_dir;
 use crate::report::{Report, SCHEMA_VERSION};
 use crate::verdict::Verdict;
@@ -51,6 +50,7 @@ pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
         .collect::<Result<Vec<_>, _>>()?;
     let analysis = analysis_settings(&args.analysis)?;
     let subject = SubjectSettings::from_args(&args.subject)?;
+    let postmortem = PostmortemSettings::from_args(&args.postmortem)?;
     let report = match args.input.as_slice() {
         [single] => saved_report(single)?,
         _ => None,
@@ -62,11 +62,7 @@ pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
                 paths: args.input.clone(),
                 window: Default::default(),
             };
-            let selected = load_subject(&source, &subject, log)?;
-            let mut report =
-                build_report(selected.series, selected.source, subject.info, &analysis);
-            super::postmortem::apply_window(&mut report, selected.window, selected.bundles);
-            report
+            analyse(&source, &subject, &analysis, &postmortem, log)?
         }
     };
     write_report_dir(&report, &args.out, &fail_on)

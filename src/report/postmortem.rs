@@ -52,6 +52,9 @@ pub struct BaselineComparison {
     pub level: f64,
     /// How the standard errors were obtained and the test made.
     pub method: String,
+    /// The mark between the baseline and the window (e.g. "deploy v2.3"), when one was given.
+    #[serde(default)]
+    pub boundary: Option<String>,
     /// Sorted by service, then host.
     pub targets: Vec<TargetChange>,
 }
