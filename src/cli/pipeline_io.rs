@@ -71,11 +71,15 @@ pub fn load_subject(
     log: Log,
 ) -> Result<Selected, Failure> {
     let read = read_source(source, subject, log)?;
-    let window = match source {
+    select_subject(read, &cut_of(source), subject, log)
+}
+
+/// The window offline input is cut to; a live source was fetched for its window already.
+pub fn cut_of(source: &SourceSettings) -> WindowRequest {
+    match source {
         SourceSettings::Files { window, .. } => *window,
         SourceSettings::Live(_) => WindowRequest::default(),
-    };
-    select_subject(read, &window, subject, log)
+    }
 }
 
 /// Cuts what was read to `window` and selects the subject's series; an empty selection

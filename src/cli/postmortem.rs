@@ -5,7 +5,7 @@
 use super::Failure;
 use super::args::PromArgs;
 use super::output::Log;
-use super::pipeline_io::{Selected, read_source, select_subject};
+use super::pipeline_io::{Selected, cut_of, read_source, select_subject};
 use super::settings::{SourceSettings, SubjectSettings, UsageError};
 use crate::analysis::AnalysisSettings;
 use crate::input::WindowRequest;
@@ -159,10 +159,7 @@ pub fn analyse(
     log: Log,
 ) -> Result<Report, Failure> {
     let read = read_source(source, subject, log)?;
-    let window = match source {
-        SourceSettings::Files { window, .. } => *window,
-        SourceSettings::Live(_) => WindowRequest::default(),
-    };
+    let window = cut_of(source);
     let Some(request) = postmortem.baseline else {
         let selected = select_subject(read, &window, subject, log)?;
         return Ok(report_of(selected, subject, analysis, &postmortem.marks));

@@ -150,34 +150,26 @@ fn the_same_rate_in_both_windows_is_no_significant_change() {
     assert_eq!(r["baseline"]["boundary"], Value::Null);
 }
 
+/// `diagnose --input FILE --baseline TEXT`.
+fn with_baseline(file: &Path, baseline: &str) -> assert_cmd::assert::Assert {
+    super::util::memgrowth()
+        .args(["diagnose", "--input", file.to_str().expect("utf-8")])
+        .args(["--baseline", baseline])
+        .assert()
+}
+
 #[test]
 fn a_baseline_outside_the_data_is_a_clear_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("steady.json");
     write_case(&file, 2.0, 2.0, 3);
-    super::util::memgrowth()
-        .args([
-            "diagnose",
-            "--input",
-            file.to_str().expect("utf-8"),
-            "--baseline",
-            "2020-01-01T00:00:00Z..2020-01-02T00:00:00Z",
-        ])
-        .assert()
+    with_baseline(&file, "2020-01-01T00:00:00Z..2020-01-02T00:00:00Z")
         .code(3)
         .stderr(predicates::prelude::PredicateBooleanExt::and(
             predicates::str::contains("baseline window 2020-01-01T00:00:00Z"),
             predicates::str::contains("the data spans"),
         ));
-    super::util::memgrowth()
-        .args([
-            "diagnose",
-            "--input",
-            file.to_str().expect("utf-8"),
-            "--baseline",
-            "2020-01-02",
-        ])
-        .assert()
+    with_baseline(&file, "2020-01-02")
         .code(2)
         .stderr(predicates::str::contains("--baseline"));
 }
