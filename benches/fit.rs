@@ -1,10 +1,10 @@
 //! Fits one million points: the whole analysis of a target (resampling, heap floor,
-//! corrected trend tests, four competing models, verdict), and its parts alone.
+//! change points and quasi-GLS trends, competing models, verdict), and one stretch alone.
 //! Prints throughput in points per second.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use memgrowth::analysis::assess::Assessment;
-use memgrowth::analysis::prepare::Points;
+use memgrowth::analysis::points::Points;
+use memgrowth::analysis::regime::fit_stretch;
 use memgrowth::analysis::{AnalysisSettings, analyze_target};
 use memgrowth::frame::{SeriesKey, TidySeries};
 use memgrowth::kind::Kind;
@@ -81,8 +81,8 @@ fn bench(c: &mut Criterion) {
     report_throughput("analyze_target (raw + floor, 1 series)", || {
         black_box(analyze_target(&target, &settings));
     });
-    report_throughput("assess (resample, trend, 4 models)", || {
-        black_box(Assessment::of(&points));
+    report_throughput("fit_stretch (buckets, change points, quasi-GLS)", || {
+        black_box(fit_stretch(&points, 0.0, 0.0));
     });
 
     let mut group = c.benchmark_group("fit_1m_points");
@@ -91,7 +91,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("analyze_target", |b| {
         b.iter(|| analyze_target(black_box(&target), &settings))
     });
-    group.bench_function("assess", |b| b.iter(|| Assessment::of(black_box(&points))));
+    group.bench_function("fit_stretch", |b| {
+        b.iter(|| fit_stretch(black_box(&points), 0.0, 0.0))
+    });
     group.finish();
 }
 

@@ -13,7 +13,7 @@
 #
 # Usage: e2e/run.sh [--duration SECONDS] [--warmup SECONDS] [--memgrowth BIN]
 #                   [--save-fixtures] [--keep] [--require-cgroups]
-#   --duration S       length of the diagnosed window (default 260)
+#   --duration S       length of the diagnosed window (default 900)
 #   --warmup S         time the apps run before their workload starts, after ~20 s of
 #                      starting them; excluded from the window (default 90)
 #   --memgrowth BIN    the binary to test (default: $MEMGROWTH_BIN, else built with
@@ -30,7 +30,7 @@
 # Exit status: 0 every verdict as expected, 1 a verdict differs, 2 usage, 3 set-up failed.
 set -euo pipefail
 
-DURATION=260
+DURATION=900
 WARMUP=90
 MEMGROWTH="${MEMGROWTH_BIN:-}"
 SAVE_FIXTURES=0

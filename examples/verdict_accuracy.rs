@@ -7,7 +7,7 @@
 //! false-leak rate and the mean confidence, then the reliability table and the Brier
 //! score, then the worst misses with their truth and reasons. It prints; it does not
 //! judge. `--json FILE` also writes every case (class, seed, expected, got, confidence,
-//! reasons, ground truth) for fitting a calibration.
+//! reasons, reported onset and time to limit, ground truth) for fitting a calibration.
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
@@ -56,6 +56,9 @@ struct CaseJson<'a> {
     #[serde(flatten)]
     record: &'a CaseRecord,
     reasons: &'a [String],
+    /// The report's growth onset (Unix seconds) and hours to limit, when it gives them.
+    reported_onset_s: Option<f64>,
+    reported_hours_to_limit: Option<f64>,
 }
 
 fn classes(names: &[String]) -> Result<Vec<IncidentClass>> {
@@ -109,6 +112,13 @@ fn main() -> Result<()> {
             .map(|r| CaseJson {
                 record: r,
                 reasons: &r.report.reasons,
+                reported_onset_s: r.report.growth_onset.as_ref().map(|o| o.unix_seconds),
+                reported_hours_to_limit: r
+                    .report
+                    .time_to_limit
+                    .as_ref()
+                    .map(|t| t.hours)
+                    .or(r.report.time_to_limit_hours),
             })
             .collect();
         let text = serde_json::to_string_pretty(&cases).context("cannot encode the cases")?;

@@ -29,7 +29,7 @@ cargo test --release --all-targets --no-fail-fast || status=1
 
 # The live end-to-end: a real Node.js app with prom-client, five workloads in real
 # memory cgroups on two "hosts", scraped every second by a real Prometheus, diagnosed
-# live and from the capture (about 7 minutes; docs/e2e.md).
+# live and from the capture (about 17 minutes; docs/e2e.md).
 bash e2e/run.sh || status=1
 
 exit $status

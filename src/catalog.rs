@@ -1,8 +1,9 @@
 //! The catalog: which metric names (per exporter) carry which kind, and the PromQL the
 //! live fetcher sends per kind. See docs/inputs.md for the table.
 //!
-//! Names come from prom-client (optionally with its `prefix` option), cAdvisor,
-//! node-exporter and redis-exporter. Any kind can be pointed at another metric name with
+//! Names come from prom-client (optionally with its `prefix` option), Go's
+//! client_golang, the JVM's Micrometer and JMX exporter, Python's prometheus_client,
+//! cAdvisor, node-exporter and redis-exporter. Any kind can be pointed at another metric name with
 //! [`Catalog::set`]. Series named `memgrowth:<kind>` (recording-rule style; the live
 //! fetcher tags aggregate query results this way) are always that kind.
 
@@ -29,6 +30,30 @@ const PROM_CLIENT: &[(&str, Kind)] = &[
     ("process_resident_memory_bytes", Kind::ProcessRss),
     ("process_start_time_seconds", Kind::StartTime),
 ];
+
+/// Go (client_golang), JVM (Micrometer, and the Prometheus JMX exporter / simpleclient
+/// hotspot names) and Python (prometheus_client) runtime names; never prefixed.
+const RUNTIMES: &[(&str, Kind)] = &[
+    ("go_memstats_heap_inuse_bytes", Kind::GoHeapInuse),
+    ("go_memstats_heap_alloc_bytes", Kind::GoHeapAlloc),
+    ("go_memstats_next_gc_bytes", Kind::GoNextGc),
+    ("go_memstats_sys_bytes", Kind::GoSys),
+    ("go_goroutines", Kind::GoGoroutines),
+    ("go_gc_gomemlimit_bytes", Kind::GoMemLimit),
+    ("jvm_memory_used_bytes", Kind::JvmMemoryUsed),
+    ("jvm_memory_pool_bytes_used", Kind::JvmMemoryUsed),
+    ("jvm_memory_max_bytes", Kind::JvmMemoryMax),
+    ("jvm_memory_pool_bytes_max", Kind::JvmMemoryMax),
+    ("jvm_gc_live_data_size_bytes", Kind::JvmLiveData),
+    ("jvm_gc_pause_seconds_count", Kind::JvmGcPauses),
+    ("jvm_gc_collection_seconds_count", Kind::JvmGcPauses),
+    ("jvm_threads_live_threads", Kind::JvmThreads),
+    ("jvm_threads_current", Kind::JvmThreads),
+    ("python_gc_objects_collected_total", Kind::PythonGcCollected),
+];
+
+/// The labels naming a JVM memory pool: Micrometer's `id`, the JMX exporter's `pool`.
+pub const POOL_LABELS: [&str; 2] = ["id", "pool"];
 
 /// cAdvisor, node-exporter and redis-exporter names.
 const EXPORTERS: &[(&str, Kind)] = &[
@@ -78,7 +103,7 @@ impl Catalog {
         for (name, kind) in PROM_CLIENT {
             catalog.add(format!("{prefix}{name}"), *kind);
         }
-        for (name, kind) in EXPORTERS {
+        for (name, kind) in RUNTIMES.iter().chain(EXPORTERS) {
             catalog.add((*name).to_string(), *kind);
         }
         catalog
@@ -131,10 +156,15 @@ impl Catalog {
         } else {
             *self.names.get(name)?
         };
-        let space = if kind == Kind::HeapSpaceUsed {
-            labels.get(SPACE_LABEL).cloned().unwrap_or_default()
-        } else {
-            String::new()
+        let space = match kind {
+            Kind::HeapSpaceUsed => labels.get(SPACE_LABEL).cloned().unwrap_or_default(),
+            Kind::JvmMemoryUsed | Kind::JvmMemoryMax => POOL_LABELS
+                .iter()
+                .find_map(|l| labels.get(*l))
+                .map(|pool| jvm_pool_space(pool))
+                .unwrap_or_default(),
+            Kind::PythonGcCollected => labels.get("generation").cloned().unwrap_or_default(),
+            _ => String::new(),
         };
         Some((kind, space))
     }
@@ -226,6 +256,18 @@ impl Catalog {
     }
 }
 
+/// The space a JVM memory pool is read as: the old generation of every collector
+/// (`G1 Old Gen`, `PS Old Gen`, `CMS Old Gen`, `Tenured Gen`) is `old`, like V8's old
+/// space, so one name means "where a leak lives" whichever collector runs; the other
+/// pools keep their names (`G1 Eden Space`, `Metaspace`, ...).
+pub fn jvm_pool_space(pool: &str) -> String {
+    if pool.ends_with("Old Gen") || pool == "Tenured Gen" {
+        "old".to_string()
+    } else {
+        pool.to_string()
+    }
+}
+
 /// Whether `name` is a legacy metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
 fn is_metric_name(name: &str) -> bool {
     crate::matcher::is_legacy_label_name(&name.replace(':', "_"))
@@ -270,6 +312,37 @@ mod tests {
             None
         );
         assert_eq!(c.classify(&labels(&[("job", "x")])), None);
+    }
+
+    #[test]
+    fn runtime_names_classify_with_their_pool() {
+        let c = Catalog::with_prefix("otl_");
+        let l = labels(&[("__name__", "go_memstats_heap_inuse_bytes"), ("job", "w")]);
+        assert_eq!(c.classify(&l), Some((Kind::GoHeapInuse, String::new())));
+        let l = labels(&[
+            ("__name__", "jvm_memory_used_bytes"),
+            ("area", "heap"),
+            ("id", "G1 Old Gen"),
+        ]);
+        assert_eq!(c.classify(&l), Some((Kind::JvmMemoryUsed, "old".into())));
+        let l = labels(&[
+            ("__name__", "jvm_memory_pool_bytes_used"),
+            ("pool", "Tenured Gen"),
+        ]);
+        assert_eq!(c.classify(&l), Some((Kind::JvmMemoryUsed, "old".into())));
+        let l = labels(&[
+            ("__name__", "jvm_memory_max_bytes"),
+            ("id", "G1 Eden Space"),
+        ]);
+        assert_eq!(
+            c.classify(&l),
+            Some((Kind::JvmMemoryMax, "G1 Eden Space".into()))
+        );
+        let l = labels(&[
+            ("__name__", "python_gc_objects_collected_total"),
+            ("generation", "2"),
+        ]);
+        assert_eq!(c.classify(&l), Some((Kind::PythonGcCollected, "2".into())));
     }
 
     #[test]

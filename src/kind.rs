@@ -86,6 +86,18 @@ kinds! {
     HostCpus => "host_cpus", Host, false, "CPU count of the host";
     RedisUsed => "redis_used", Redis, true, "Redis memory in use";
     RedisMax => "redis_max", Redis, true, "Redis maxmemory; 0 means unlimited";
+    GoHeapInuse => "go_heap_inuse", App, true, "Go heap spans in use (client_golang); its floor after GC is the live heap";
+    GoHeapAlloc => "go_heap_alloc", App, true, "Go heap objects allocated and not yet freed";
+    GoNextGc => "go_next_gc", App, true, "the heap size at which the Go GC runs next (its target)";
+    GoSys => "go_sys", App, true, "memory the Go runtime obtained from the OS";
+    GoGoroutines => "go_goroutines", App, false, "goroutines alive; a growing count is a goroutine leak";
+    GoMemLimit => "go_mem_limit", App, true, "the Go soft memory limit (GOMEMLIMIT), where exposed";
+    JvmMemoryUsed => "jvm_memory_used", App, true, "JVM memory pool in use, per pool (the old generation is where a leak lives)";
+    JvmMemoryMax => "jvm_memory_max", App, true, "JVM memory pool maximum, per pool; -1 means undefined";
+    JvmLiveData => "jvm_live_data", App, true, "JVM old generation after the last full collection (Micrometer)";
+    JvmGcPauses => "jvm_gc_pauses", App, false, "JVM garbage collections (counter)";
+    JvmThreads => "jvm_threads", App, false, "JVM live threads";
+    PythonGcCollected => "python_gc_collected", App, false, "objects the Python GC collected, per generation (counter)";
 }
 
 impl Kind {
@@ -94,8 +106,81 @@ impl Kind {
         self.is_bytes()
             && !matches!(
                 self,
-                Kind::CgroupLimit | Kind::HostMemTotal | Kind::RedisMax | Kind::HeapTotal
+                Kind::CgroupLimit
+                    | Kind::HostMemTotal
+                    | Kind::RedisMax
+                    | Kind::HeapTotal
+                    | Kind::GoNextGc
+                    | Kind::GoMemLimit
+                    | Kind::JvmMemoryMax
             )
+    }
+}
+
+/// The language runtime an app's series come from, detected from which series exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Runtime {
+    /// Node.js with prom-client.
+    Node,
+    /// Go with client_golang.
+    Go,
+    /// The JVM with Micrometer or the Prometheus JMX exporter.
+    Jvm,
+    /// Python with prometheus_client.
+    Python,
+}
+
+impl Runtime {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Node => "node",
+            Runtime::Go => "go",
+            Runtime::Jvm => "jvm",
+            Runtime::Python => "python",
+        }
+    }
+
+    /// The runtime whose kinds `kinds` holds, when exactly one does; the generic
+    /// process kinds (RSS, start time) belong to none.
+    pub fn detect(kinds: impl IntoIterator<Item = Kind>) -> Option<Runtime> {
+        let mut found: Option<Runtime> = None;
+        for kind in kinds {
+            let Some(runtime) = kind.runtime() else {
+                continue;
+            };
+            match found {
+                None => found = Some(runtime),
+                Some(r) if r == runtime => {}
+                Some(_) => return None,
+            }
+        }
+        found
+    }
+}
+
+impl Kind {
+    /// The runtime a kind belongs to; `None` for generic process, cgroup, host and
+    /// Redis kinds.
+    pub fn runtime(self) -> Option<Runtime> {
+        Some(match self {
+            Kind::HeapUsed | Kind::HeapTotal | Kind::HeapSpaceUsed | Kind::External => {
+                Runtime::Node
+            }
+            Kind::GoHeapInuse
+            | Kind::GoHeapAlloc
+            | Kind::GoNextGc
+            | Kind::GoSys
+            | Kind::GoGoroutines
+            | Kind::GoMemLimit => Runtime::Go,
+            Kind::JvmMemoryUsed
+            | Kind::JvmMemoryMax
+            | Kind::JvmLiveData
+            | Kind::JvmGcPauses
+            | Kind::JvmThreads => Runtime::Jvm,
+            Kind::PythonGcCollected => Runtime::Python,
+            _ => return None,
+        })
     }
 }
 
@@ -123,6 +208,25 @@ mod tests {
             let json = serde_json::to_string(kind).expect("serialize");
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
+    }
+
+    #[test]
+    fn runtimes_are_detected_from_their_kinds() {
+        assert_eq!(
+            Runtime::detect([Kind::ProcessRss, Kind::GoGoroutines]),
+            Some(Runtime::Go)
+        );
+        assert_eq!(Runtime::detect([Kind::JvmMemoryUsed]), Some(Runtime::Jvm));
+        assert_eq!(
+            Runtime::detect([Kind::PythonGcCollected, Kind::ProcessRss]),
+            Some(Runtime::Python)
+        );
+        assert_eq!(
+            Runtime::detect([Kind::HeapUsed, Kind::StartTime]),
+            Some(Runtime::Node)
+        );
+        assert_eq!(Runtime::detect([Kind::ProcessRss]), None);
+        assert_eq!(Runtime::detect([Kind::HeapUsed, Kind::GoHeapInuse]), None);
     }
 
     #[test]

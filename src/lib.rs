@@ -3,7 +3,7 @@
 //! restarts, and why the same service looks different on different hosts.
 //!
 //! Pipeline: `input`/`prom` (sources) -> `subject` (classify and select) -> `frame`
-//! (tidy polars frame) -> `target` -> `analysis` (statistics and verdicts) ->
+//! (tidy frame) -> `target` -> `analysis` (statistics and verdicts) ->
 //! `compare` (across hosts) -> `timeline` (events, before/after) -> `report` (plain data)
 //! -> `render` (formats).
 
@@ -11,9 +11,11 @@ pub mod analysis;
 pub mod catalog;
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod frame;
 pub mod input;
 pub mod kind;
+pub mod links;
 pub mod matcher;
 pub mod pipeline;
 pub mod prom;

@@ -2,6 +2,7 @@
 //! verdicts as alerts: floors and working set instead of raw usage, materiality relative
 //! to the level, restarts that hide a leak, and native growth under a flat heap.
 
+use crate::units::format_duration;
 use std::fmt::Write;
 
 /// What the rules are generated for.
@@ -13,14 +14,18 @@ pub struct RuleSettings {
     pub container_matchers: String,
     /// Growth below this fraction of the level per day does not alert.
     pub min_relative_growth_per_day: f64,
-    /// The window the trend is measured over, as a Prometheus duration.
-    pub window: String,
+    /// The window the trend is measured over, in seconds (written into the rules in
+    /// Prometheus' normal form, e.g. `1h30m`).
+    pub window_seconds: f64,
     /// Alert when the working set is projected to reach the limit within this horizon (hours).
     pub horizon_hours: f64,
     /// A user-given limit in bytes (pm2's max_memory_restart); else the cgroup limit is used.
     pub limit_bytes: Option<f64>,
     /// The rule group name.
     pub group: String,
+    /// With Grafana's URL, each rule carries a `grafana_explore` annotation: its
+    /// expression in Grafana Explore over the window.
+    pub grafana: Option<crate::links::GrafanaSettings>,
 }
 
 impl Default for RuleSettings {
@@ -29,10 +34,11 @@ impl Default for RuleSettings {
             app_matchers: String::new(),
             container_matchers: String::new(),
             min_relative_growth_per_day: 0.01,
-            window: "12h".to_string(),
+            window_seconds: 12.0 * 3600.0,
             horizon_hours: 24.0,
             limit_bytes: None,
             group: "memgrowth".to_string(),
+            grafana: None,
         }
     }
 }
@@ -68,7 +74,8 @@ fn material(series: &str, window: &str, ratio: f64) -> String {
 }
 
 fn rules(settings: &RuleSettings) -> Vec<Rule> {
-    let w = settings.window.as_str();
+    let window = format_duration(settings.window_seconds);
+    let w = window.as_str();
     let r = settings.min_relative_growth_per_day;
     let app = settings.app_matchers.as_str();
     let container = settings.container_matchers.as_str();
@@ -183,6 +190,12 @@ pub fn render_rules(settings: &RuleSettings) -> String {
             "          description: {}",
             yaml_string(&rule.description)
         );
+        if let Some(grafana) = &settings.grafana {
+            let from = format!("now-{}", format_duration(settings.window_seconds));
+            let link =
+                crate::links::explore_url(grafana, std::slice::from_ref(&rule.expr), &from, "now");
+            let _ = writeln!(out, "          grafana_explore: {}", yaml_string(&link));
+        }
     }
     out
 }

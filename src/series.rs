@@ -48,6 +48,10 @@ impl RawSeries {
 
     /// Sorts samples by time and keeps the first sample of each duplicated timestamp.
     pub fn normalize(&mut self) {
+        // A sample is a timestamp and its value: an unpaired tail is not one.
+        let paired = self.timestamps_ms.len().min(self.values.len());
+        self.timestamps_ms.truncate(paired);
+        self.values.truncate(paired);
         let sorted = self.timestamps_ms.windows(2).all(|w| w[0] < w[1]);
         if sorted {
             return;

@@ -124,6 +124,19 @@ struct Classified {
 
 /// Classifies and selects series for the subject. Output order is deterministic.
 pub fn select(raw: Vec<RawSeries>, catalog: &Catalog, subject: &Subject) -> Selection {
+    select_known(raw, catalog, subject, &BTreeSet::new())
+}
+
+/// [`select`] when some services are known beforehand (with `--by`, a fleet fetched one
+/// service at a time): a container series whose `--by` value names one of `known` is that
+/// service's even when that service's app series are not among `raw`, so each service's
+/// share of the fleet is attributed exactly as the whole fleet would be.
+pub fn select_known(
+    raw: Vec<RawSeries>,
+    catalog: &Catalog,
+    subject: &Subject,
+    known: &BTreeSet<String>,
+) -> Selection {
     let mut notes = Vec::new();
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
     let mut app = Vec::new();
@@ -175,7 +188,10 @@ pub fn select(raw: Vec<RawSeries>, catalog: &Catalog, subject: &Subject) -> Sele
     }
 
     let mut out = Vec::new();
-    let services = place_app(app, subject, &mut out, &mut notes);
+    let mut services = place_app(app, subject, &mut out, &mut notes);
+    if subject.by.is_some() {
+        services.all.extend(known.iter().cloned());
+    }
     place_containers(container, subject, &services, &mut out, &mut notes);
     for c in host.into_iter().chain(count_cpus(cpu_counters, &mut notes)) {
         out.push(tidy(c, String::new()));

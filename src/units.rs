@@ -12,6 +12,10 @@ pub enum UnitError {
     #[error("`{0}` is not a Prometheus duration; use e.g. 90m, 14d, 1h30m or 15s")]
     Duration(String),
     #[error(
+        "`{text}` is not a Prometheus duration: units go from the largest to the smallest, each at most once (y, w, d, h, m, s, ms); write `{normalised}`"
+    )]
+    DurationOrder { text: String, normalised: String },
+    #[error(
         "`{0}` is not a time; use RFC 3339 (2026-11-01T00:00:00Z) or Unix seconds (1761955200)"
     )]
     Timestamp(String),
@@ -87,7 +91,21 @@ pub fn format_hours(hours: f64) -> String {
     }
 }
 
+/// Duration units in the order Prometheus requires, with their length in seconds.
+const DURATION_UNITS: [(&str, f64); 7] = [
+    ("y", 31_536_000.0),
+    ("w", 604_800.0),
+    ("d", 86_400.0),
+    ("h", 3600.0),
+    ("m", 60.0),
+    ("s", 1.0),
+    ("ms", 0.001),
+];
+
 /// Parses a Prometheus duration (`1h30m`, `90m`, `14d`, `1w`, `500ms`, `1y`) into seconds.
+///
+/// Prometheus' own syntax: whole numbers, units from the largest to the smallest, each
+/// at most once. `30m1h` or `1h1h` are refused with the normalised spelling to use.
 pub fn parse_duration(text: &str) -> Result<f64, UnitError> {
     let err = || UnitError::Duration(text.to_string());
     let s = text.trim();
@@ -96,6 +114,8 @@ pub fn parse_duration(text: &str) -> Result<f64, UnitError> {
     }
     let bytes = s.as_bytes();
     let mut total = 0.0;
+    let mut in_order = true;
+    let mut next_unit = 0;
     let mut i = 0;
     while i < bytes.len() {
         let start = i;
@@ -110,19 +130,49 @@ pub fn parse_duration(text: &str) -> Result<f64, UnitError> {
         while i < bytes.len() && bytes[i].is_ascii_alphabetic() {
             i += 1;
         }
-        let seconds = match &s[unit_start..i] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => 86_400.0,
-            "w" => 604_800.0,
-            "y" => 31_536_000.0,
-            _ => return Err(err()),
-        };
-        total += number * seconds;
+        let unit = &s[unit_start..i];
+        let position = DURATION_UNITS
+            .iter()
+            .position(|(name, _)| *name == unit)
+            .ok_or_else(err)?;
+        in_order &= position >= next_unit;
+        next_unit = position + 1;
+        total += number * DURATION_UNITS[position].1;
     }
-    if total > 0.0 { Ok(total) } else { Err(err()) }
+    if !(total > 0.0 && total.is_finite()) {
+        return Err(err());
+    }
+    if !in_order {
+        return Err(UnitError::DurationOrder {
+            text: text.to_string(),
+            normalised: format_duration(total),
+        });
+    }
+    Ok(total)
+}
+
+/// Spells seconds as a Prometheus duration in normal form: `5400` is `1h30m`, `86400`
+/// is `1d`, `0.5` is `500ms`. What goes into a query is written this way. Durations
+/// below a millisecond round to the nearest one; zero and less is `0s`.
+pub fn format_duration(seconds: f64) -> String {
+    let mut ms = if seconds.is_finite() && seconds > 0.0 {
+        (seconds * 1000.0).round() as u64
+    } else {
+        0
+    };
+    if ms == 0 {
+        return "0s".to_string();
+    }
+    let mut out = String::new();
+    for (name, length) in DURATION_UNITS {
+        let unit_ms = (length * 1000.0).round() as u64;
+        let n = ms / unit_ms;
+        if n > 0 {
+            out.push_str(&format!("{n}{name}"));
+            ms -= n * unit_ms;
+        }
+    }
+    out
 }
 
 /// Parses RFC 3339 or Unix seconds (fractions allowed) into Unix seconds.
@@ -171,6 +221,43 @@ mod tests {
         assert!(parse_duration("1.5h").is_err());
         assert!(parse_duration("h").is_err());
         assert!(parse_duration("10x").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn durations_out_of_order_name_the_normal_form() {
+        for (text, normalised) in [
+            ("30m1h", "1h30m"),
+            ("1h1h", "2h"),
+            ("5s1d", "1d5s"),
+            ("1ms1s", "1s1ms"),
+        ] {
+            match parse_duration(text) {
+                Err(UnitError::DurationOrder { normalised: n, .. }) => assert_eq!(n, normalised),
+                other => panic!("{text}: unexpected {other:?}"),
+            }
+        }
+        let message = parse_duration("30m1h")
+            .expect_err("out of order")
+            .to_string();
+        assert!(message.contains("write `1h30m`"), "{message}");
+    }
+
+    #[test]
+    fn durations_format_in_normal_form() {
+        assert_eq!(format_duration(5400.0), "1h30m");
+        assert_eq!(format_duration(86_400.0), "1d");
+        assert_eq!(format_duration(8.0 * 86_400.0 + 1.0), "1w1d1s");
+        assert_eq!(format_duration(0.5), "500ms");
+        assert_eq!(format_duration(0.0), "0s");
+        for text in ["1y2w3d4h5m6s7ms", "90m", "14d", "12h", "1w"] {
+            let seconds = parse_duration(text).expect("a duration");
+            assert_eq!(
+                parse_duration(&format_duration(seconds)),
+                Ok(seconds),
+                "{text}"
+            );
+        }
     }
 
     #[test]

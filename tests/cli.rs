@@ -24,6 +24,7 @@ fn help_lists_only_built_commands() {
         "rules",
         "verify",
         "completions",
+        "man",
     ] {
         assert!(text.contains(command), "--help lacks {command}:\n{text}");
     }
@@ -91,6 +92,55 @@ fn completions_are_generated() {
         .assert()
         .success()
         .stdout(predicate::str::contains("memgrowth"));
+}
+
+#[test]
+fn version_names_the_commit_and_build_date() {
+    let text = stdout_of(&["--version"]);
+    let version = env!("CARGO_PKG_VERSION");
+    let rest = text
+        .trim()
+        .strip_prefix(&format!("memgrowth {version} (commit "))
+        .unwrap_or_else(|| panic!("unexpected version line: {text}"));
+    let (commit, date) = rest
+        .strip_suffix(')')
+        .and_then(|r| r.split_once(", built "))
+        .unwrap_or_else(|| panic!("unexpected version line: {text}"));
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())),
+        "{text}"
+    );
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d");
+    assert!(date.is_ok(), "{text}");
+}
+
+#[test]
+fn man_page_covers_every_command() {
+    let page = stdout_of(&["man"]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH memgrowth 1"),
+        "{page}"
+    );
+    for needle in [
+        "MEMGROWTH DIAGNOSE",
+        "MEMGROWTH RULES",
+        "completions",
+        "\\-\\-prometheus",
+        "\\-\\-grafana\\-url",
+    ] {
+        assert!(page.contains(needle), "the man page lacks {needle}");
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    memgrowth()
+        .args(["man", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    for file in ["memgrowth.1", "memgrowth-diagnose.1", "memgrowth-rules.1"] {
+        let text = std::fs::read_to_string(dir.path().join(file)).expect(file);
+        assert!(text.contains(".TH"), "{file} is not a man page");
+    }
 }
 
 #[test]

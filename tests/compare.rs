@@ -546,3 +546,69 @@ fn a_pm2_threshold_above_the_cgroup_limit_is_flagged() {
     let plain = text(&compare(&seed_case(8), &[]).recommendations);
     assert!(!plain.contains("is below it"), "{plain}");
 }
+
+/// One engine, one meaning of growth: beside a leak verdict the comparison never says
+/// "not a leak", and a series the engine judged growing is growing in the comparison.
+#[test]
+fn the_comparison_never_contradicts_the_verdicts() {
+    let targets = seed_case(3);
+    let plain = compare(&targets, &[]);
+    assert!(
+        text(&plain.explanation).contains("not a leak"),
+        "{:?}",
+        plain.explanation
+    );
+    let mut leak = report("otl-api", "10.0.0.5", Verdict::Leak);
+    leak.series.push(memgrowth::report::SeriesReport {
+        kind: "heap_used".into(),
+        view: "floor".into(),
+        role: Some("heap_floor".into()),
+        status: Some("grows".into()),
+        ..Default::default()
+    });
+    let reports = vec![leak, report("otl-api", "10.0.0.7", Verdict::Stable)];
+    let c = compare(&targets, &reports);
+    assert!(
+        !text(&c.explanation).contains("not a leak"),
+        "{:?}",
+        c.explanation
+    );
+}
+
+/// A container restarted under a new id is one series in the comparison, chained as the
+/// engine chains it, not the sum of the dead and the live container.
+#[test]
+fn a_restarted_container_is_chained_not_summed() {
+    use memgrowth::frame::{SeriesKey, TidySeries};
+    use memgrowth::kind::Kind;
+    let mib = 1024.0 * 1024.0;
+    let part = |id: &str, from: i64, to: i64| {
+        let mut labels = std::collections::BTreeMap::new();
+        labels.insert("id".to_string(), id.to_string());
+        TidySeries {
+            key: SeriesKey {
+                service: "api".into(),
+                host: "h1".into(),
+                kind: Kind::CgroupRss,
+                space: String::new(),
+            },
+            labels,
+            timestamps_ms: (from..to).map(|i| i * 60_000).collect(),
+            values: (from..to).map(|_| 300.0 * mib).collect(),
+        }
+    };
+    let target = Target {
+        service: "api".into(),
+        host: "h1".into(),
+        series: vec![part("/docker/a", 0, 600), part("/docker/b", 600, 1200)],
+        host_series: Vec::new(),
+    };
+    let levels = memgrowth::compare::levels::service_levels(&[&target]);
+    let rss = levels[&Kind::CgroupRss]["h1"];
+    assert!(
+        (rss.level - 300.0 * mib).abs() < 1.0,
+        "level {}",
+        rss.level / mib
+    );
+    assert!((rss.span_hours - 1199.0 / 60.0).abs() < 1e-6);
+}

@@ -191,7 +191,12 @@ fn by_gives_every_target_the_verdict_it_gets_alone() {
         "no host mixes page-cache growth with other verdicts: {per_host:?}"
     );
 
-    for extra in [&[][..], &["--container", r#"job="cadvisor""#][..]] {
+    let out = tempfile::tempdir().expect("tempdir");
+    let out_dir = out.path().to_str().expect("utf-8 path");
+    for extra in [
+        &["--out", out_dir][..],
+        &["--container", r#"job="cadvisor""#][..],
+    ] {
         let mut args = window.clone();
         args.extend(["--by", "job"]);
         args.extend(extra);
@@ -218,4 +223,119 @@ fn by_gives_every_target_the_verdict_it_gets_alone() {
             );
         }
     }
+
+    // Each service's results were written on their own as the service completed.
+    let mut files: Vec<_> = std::fs::read_dir(out.path().join("services"))
+        .expect("services/")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    let services = fleet.services();
+    assert_eq!(files.len(), services.len(), "{files:?}");
+    for (file, service) in files.iter().zip(&services) {
+        let part: Value =
+            serde_json::from_str(&std::fs::read_to_string(file).expect("read")).expect("json");
+        assert_eq!(part["service"], service.as_str());
+        let hosts: Vec<&str> = part["targets"]
+            .as_array()
+            .expect("targets")
+            .iter()
+            .map(|t| t["host"].as_str().unwrap_or_default())
+            .collect();
+        let expected: Vec<&str> = alone
+            .keys()
+            .filter(|(s, _)| s == service)
+            .map(|(_, h)| h.as_str())
+            .collect();
+        assert_eq!(hosts, expected, "{}", file.display());
+    }
+}
+
+/// The series a per-service fetch returns for `service`: its app series, the containers
+/// named after it or carrying its `job`, and every host's own series.
+fn fetched_for(fleet: &Fleet, service: &str) -> Vec<memgrowth::series::RawSeries> {
+    fleet
+        .series
+        .iter()
+        .filter(|s| {
+            let is = |k: &str| s.labels.get(k).map(String::as_str) == Some(service);
+            let name = s.metric_name();
+            if name.starts_with("container_") {
+                is("name") || is("container") || is("job")
+            } else if name.starts_with("node_") {
+                true
+            } else {
+                is("job")
+            }
+        })
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn a_fleet_analysed_service_by_service_gives_the_whole_fleet_report() {
+    let fleet = fleet();
+    let subject = Subject {
+        by: Some("job".into()),
+        ..Subject::default()
+    };
+    let settings = memgrowth::analysis::AnalysisSettings::default();
+    let source = memgrowth::report::SourceInfo::default();
+    let selected = select(fleet.series.clone(), &Catalog::default(), &subject).series;
+    // A mark in the middle of the window: its timeline event looks at every target.
+    let window = memgrowth::pipeline::window_of(&selected);
+    let (start, end) = (
+        memgrowth::units::parse_timestamp(&window.start).expect("start"),
+        memgrowth::units::parse_timestamp(&window.end).expect("end"),
+    );
+    let marks = vec![memgrowth::timeline::Mark {
+        unix_seconds: (start + end) / 2.0,
+        label: "deploy".into(),
+    }];
+    let whole = memgrowth::pipeline::build_report_marked(
+        selected,
+        source.clone(),
+        subject.info(),
+        &settings,
+        &marks,
+        None,
+    );
+    let mark = whole
+        .timeline
+        .iter()
+        .find(|e| e.kind == "mark")
+        .expect("mark");
+    assert!(mark.around.len() > fleet.targets.len(), "{mark:?}");
+    assert!(
+        whole.timeline.iter().any(|e| e.kind != "mark"),
+        "{:?}",
+        whole.timeline
+    );
+    let services = fleet.services();
+    let known = services.iter().cloned().collect();
+    let mut streamed = memgrowth::pipeline::FleetReport::new(&settings, services.len(), &marks);
+    for service in &services {
+        let selection = memgrowth::subject::select_known(
+            fetched_for(&fleet, service),
+            &Catalog::default(),
+            &subject,
+            &known,
+        );
+        let own = selection
+            .series
+            .into_iter()
+            .filter(|s| &s.key.service == service || s.key.service.is_empty())
+            .collect();
+        let (targets, _) = streamed.add_service(service, own);
+        assert!(targets.iter().all(|t| &t.service == service));
+    }
+    let streamed = streamed.finish(source, subject.info());
+    let (a, b) = (
+        serde_json::to_value(&streamed).expect("json"),
+        serde_json::to_value(&whole).expect("json"),
+    );
+    let mut diff = Vec::new();
+    json_diff::differences(&a, &b, "", &mut diff, 10);
+    assert!(diff.is_empty(), "{}", diff.join("\n"));
+    assert_eq!(streamed.targets.len(), fleet.targets.len());
 }

@@ -10,6 +10,8 @@ mod prom_servers;
 mod baseline;
 #[path = "postmortem/manifest.rs"]
 mod manifest;
+#[path = "postmortem/timeline.rs"]
+mod timeline;
 #[path = "postmortem/util.rs"]
 mod util;
 #[path = "postmortem/window.rs"]

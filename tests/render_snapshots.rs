@@ -15,7 +15,26 @@ use render_sample::sample_report;
 const PLAIN: TerminalStyle = TerminalStyle {
     color: false,
     width: Some(150),
+    verbose: false,
 };
+
+fn plain(width: u16) -> TerminalStyle {
+    TerminalStyle {
+        color: false,
+        width: Some(width),
+        verbose: false,
+    }
+}
+
+fn assert_fits(text: &str, width: usize) {
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= width,
+            "a line is longer than {width} columns ({}):\n{line}",
+            line.chars().count()
+        );
+    }
+}
 
 /// Replaces each inline `<svg ...>...</svg>` with a marker, keeping snapshots readable.
 fn without_svg(html: &str) -> String {
@@ -63,41 +82,76 @@ fn terminal_table_snapshot() {
 
 #[test]
 fn narrow_table_fits_its_width() {
-    let table = render_table(
-        &sample_report(),
-        TerminalStyle {
-            color: false,
-            width: Some(100),
-        },
-    );
+    let table = render_table(&sample_report(), plain(100));
     insta::assert_snapshot!("table_100_columns", table);
     for line in table.lines() {
         assert!(line.chars().count() <= 100, "too wide: {line}");
     }
-    let terminal = render_terminal(
-        &sample_report(),
-        TerminalStyle {
-            color: false,
-            width: Some(100),
-        },
-    );
+    let terminal = render_terminal(&sample_report(), plain(100));
     assert!(terminal.contains("  • heap floor (post-GC minima) grows"));
     insta::assert_snapshot!("terminal_100_columns", terminal);
+}
+
+#[test]
+fn terminal_fits_80_and_120_columns() {
+    let report = sample_report();
+    for width in [80u16, 120] {
+        let text = render_terminal(&report, plain(width));
+        assert_fits(&text, usize::from(width));
+        insta::assert_snapshot!(format!("terminal_{width}_columns"), text);
+        let all = render_terminal(
+            &report,
+            TerminalStyle {
+                verbose: true,
+                ..plain(width)
+            },
+        );
+        assert_fits(&all, usize::from(width));
+        assert!(all.lines().count() >= text.lines().count());
+    }
+    // The seed's committed report too: long reasons, ~20 series per host.
+    let seed: Report = serde_json::from_str(
+        &std::fs::read_to_string("reports/otl-two-hosts/report.json").expect("committed report"),
+    )
+    .expect("report.json");
+    for width in [80u16, 120] {
+        for verbose in [false, true] {
+            let text = render_terminal(
+                &seed,
+                TerminalStyle {
+                    verbose,
+                    ..plain(width)
+                },
+            );
+            assert_fits(&text, usize::from(width));
+        }
+    }
+    let default = render_terminal(&seed, plain(120));
+    let all = render_terminal(
+        &seed,
+        TerminalStyle {
+            verbose: true,
+            ..plain(120)
+        },
+    );
+    assert!(default.contains("more series (-v shows"), "{default}");
+    assert!(default.lines().count() + 20 < all.lines().count());
+    assert!(
+        default.lines().any(|l| l.starts_with("  cgroup_cache ")),
+        "the decisive series is shown:\n{default}"
+    );
 }
 
 #[test]
 fn tiny_widths_still_render_every_target() {
     let report = sample_report();
     for width in [0, 10, 40, 79] {
-        let text = render_terminal(
-            &report,
-            TerminalStyle {
-                color: false,
-                width: Some(width),
-            },
-        );
+        let text = render_terminal(&report, plain(width));
+        // Headings wrap at tiny widths: compare with the line breaks undone.
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
         for target in &report.targets {
-            assert!(text.contains(&format!("{} on {}", target.service, target.host)));
+            let heading = format!("{} on {}", target.service, target.host);
+            assert!(words.contains(&heading), "{heading} at {width}:\n{text}");
         }
     }
 }
@@ -105,13 +159,13 @@ fn tiny_widths_still_render_every_target() {
 #[test]
 fn colour_only_when_asked() {
     let report = sample_report();
-    let plain = render_terminal(&report, PLAIN);
-    assert!(!plain.contains('\x1b'));
+    let uncoloured = render_terminal(&report, PLAIN);
+    assert!(!uncoloured.contains('\x1b'));
     let coloured = render_terminal(
         &report,
         TerminalStyle {
             color: true,
-            width: Some(150),
+            ..plain(150)
         },
     );
     assert!(coloured.contains("\x1b["));

@@ -3,8 +3,8 @@
 //! reducer gives committed pages back and commits them again within a minute, which moves
 //! those series by tens of MiB; it does not move their difference. docs/verdicts.md.
 
-use super::assess::MIN_SAMPLES;
-use super::prepare::Points;
+use super::points::Points;
+use super::settings::MIN_SAMPLES;
 use crate::kind::Kind;
 
 /// The series that hold the V8 heap and so get an outside-heap view: the process's RSS,

@@ -2,7 +2,7 @@
 //! and for a plateau the asymptote and the headroom left.
 
 use super::models::Model;
-use super::prepare::Points;
+use super::points::Points;
 use crate::kind::Kind;
 use crate::target::Target;
 

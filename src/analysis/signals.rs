@@ -1,18 +1,17 @@
-//! The analysed series of a target: every memory level as scraped, plus the heap floor
-//! and the memory outside the V8 heap, each assessed over the whole window and within
-//! each restart segment.
+//! The signals of a target: every memory level as scraped, the heap floor (post-GC
+//! minima) and the memory outside the V8 heap, each chained across container restarts
+//! and split into restart segments. Plain data; nothing is tested here.
 
-use super::assess::{Assessment, MIN_POINTS, MIN_SAMPLES};
-use super::floor::lower_envelope;
+use super::floor::{lower_envelope, sawtooth_period};
 use super::outside_heap;
-use super::prepare::{Chain, Points, chains, split};
+use super::points::{Chain, Points, chains, split};
 use crate::frame::TidySeries;
 use crate::kind::{Kind, Scope};
 use crate::target::Target;
 use std::collections::BTreeMap;
 
-/// Which view of a series was analysed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which view of a series a signal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum View {
     Raw,
     Floor,
@@ -32,56 +31,37 @@ impl View {
     }
 }
 
-/// One analysed series.
+/// One restart segment of a signal.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Analysed {
+pub struct Segment {
+    /// The points of the view in this segment.
+    pub points: Points,
+    /// Samples scraped in the segment, before any floor.
+    pub raw_samples: usize,
+    /// Median of the series as scraped over the segment: the level growth is measured
+    /// against (for the outside-heap view, everything the series holds).
+    pub raw_level: f64,
+    /// Whether a restart began the segment (the first one begins with the window).
+    pub after_restart: bool,
+    /// The finest resolution (seconds) the segment is analysed at: its GC cycle for a
+    /// heap as scraped (bucket means over whole cycles carry no sawtooth), else 0.
+    pub resolution: f64,
+}
+
+/// One analysed signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Signal {
     pub kind: Kind,
     pub space: String,
     pub view: View,
-    /// The points analysed (the floor's minima for the floor view).
+    /// The view's points over the whole window.
     pub points: Points,
-    pub whole: Assessment,
-    /// One assessment per restart segment (a single one without restarts).
-    pub segments: Vec<Assessment>,
-    /// Samples scraped in each segment (before any floor), aligned with `segments`.
-    pub raw_points: Vec<usize>,
+    /// Split at the target's restarts, in time order (one segment without restarts).
+    pub segments: Vec<Segment>,
 }
 
-impl Analysed {
-    /// What the rules judge: the whole window without restarts; with restarts, the
-    /// longest segment (memory before and after a restart are different processes).
-    pub fn current(&self) -> &Assessment {
-        match self.current_index() {
-            Some(i) if self.segments.len() > 1 => &self.segments[i],
-            _ => &self.whole,
-        }
-    }
-
-    fn current_index(&self) -> Option<usize> {
-        (0..self.segments.len()).fold(None, |acc: Option<usize>, i| match acc {
-            Some(b) if self.segments[b].points >= self.segments[i].points => Some(b),
-            _ => Some(i),
-        })
-    }
-
-    /// Samples scraped in the stretch the rules judge.
-    pub fn current_raw_points(&self) -> usize {
-        match self.current_index() {
-            Some(i) if self.segments.len() > 1 => self.raw_points.get(i).copied().unwrap_or(0),
-            _ => self.raw_points.iter().sum(),
-        }
-    }
-
-    /// Enough samples, and enough points after any floor, over a long enough window.
-    pub fn usable(&self, min_span_hours: f64) -> bool {
-        let c = self.current();
-        self.current_raw_points() >= MIN_SAMPLES
-            && c.fitted.len() >= MIN_POINTS
-            && c.span_hours() >= min_span_hours
-            && c.trend.is_some()
-    }
-
-    /// "heap_space_used{old} floor", "process_rss", ...
+impl Signal {
+    /// "heap_space_used{old} floor", "process_rss outside heap", ...
     pub fn label(&self) -> String {
         let mut s = self.kind.as_str().to_string();
         if !self.space.is_empty() {
@@ -96,44 +76,64 @@ impl Analysed {
     }
 }
 
-fn analyse(kind: Kind, space: &str, view: View, raw: &Points, restarts: &[f64]) -> Analysed {
-    let parts = split(raw, restarts);
-    let view_of = |p: &Points| match view {
-        View::Raw | View::OutsideHeap => p.clone(),
-        View::Floor => lower_envelope(p),
-    };
-    let viewed: Vec<Points> = parts.iter().map(view_of).collect();
+fn build(
+    kind: Kind,
+    space: &str,
+    view: View,
+    viewed: &Points,
+    raw: &Points,
+    restarts: &[f64],
+) -> Signal {
+    let raw_parts = split(raw, restarts);
+    let view_parts = split(viewed, restarts);
+    let segments = view_parts
+        .into_iter()
+        .map(|p| {
+            let (from, to) = (p.start(), p.end());
+            let raw_part = raw_parts
+                .iter()
+                .find(|r| r.start() <= to && r.end() >= from)
+                .cloned()
+                .unwrap_or_default();
+            let sawtooth =
+                matches!(kind, Kind::HeapUsed | Kind::HeapSpaceUsed) && view == View::Raw;
+            let resolution = if sawtooth {
+                sawtooth_period(&p).unwrap_or(0.0)
+            } else {
+                0.0
+            };
+            let points = match view {
+                View::Floor => lower_envelope(&p),
+                _ => p,
+            };
+            Segment {
+                after_restart: restarts.iter().any(|r| *r <= from && *r > raw.start()),
+                raw_samples: raw_part.len(),
+                raw_level: raw_part.median_value(),
+                resolution,
+                points,
+            }
+        })
+        .filter(|s| !s.points.is_empty())
+        .collect::<Vec<_>>();
     let mut points = Points::default();
-    for p in &viewed {
-        points.t.extend_from_slice(&p.t);
-        points.y.extend_from_slice(&p.y);
+    for s in &segments {
+        points.t.extend_from_slice(&s.points.t);
+        points.y.extend_from_slice(&s.points.y);
     }
-    let segments = if restarts.is_empty() {
-        Vec::new()
-    } else {
-        viewed.iter().map(Assessment::of).collect()
-    };
-    let whole = Assessment::of(&points);
-    let segments = if segments.is_empty() {
-        vec![whole.clone()]
-    } else {
-        segments
-    };
-    Analysed {
+    Signal {
         kind,
         space: space.to_string(),
         view,
         points,
-        whole,
         segments,
-        raw_points: parts.iter().map(Points::len).collect(),
     }
 }
 
-/// Analyses every memory level of the target (host-wide series excluded), chained per
-/// kind and space (see `prepare::chains`), in kind order; heap used and old space also
-/// get their floor.
-pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
+/// Every memory level of the target (host-wide series excluded), chained per kind and
+/// space, in kind order; heap used and old space also get their floor, and the series
+/// that hold the heap their outside-heap view when `heap_total` is scraped.
+pub fn signals(target: &Target, restarts: &[f64]) -> Vec<Signal> {
     let mut groups: BTreeMap<(Kind, &str), Vec<&TidySeries>> = BTreeMap::new();
     for s in &target.series {
         let kind = s.key.kind;
@@ -158,36 +158,26 @@ pub fn analyse_target(target: &Target, restarts: &[f64]) -> Vec<Analysed> {
             outside_candidates.push((kind, chain.clone()));
         }
         for chain in kind_chains {
-            out.push(analyse(kind, space, View::Raw, &chain.points, restarts));
-            let floor_too =
-                kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old");
-            if floor_too {
-                out.push(analyse(kind, space, View::Floor, &chain.points, restarts));
+            let p = &chain.points;
+            out.push(build(kind, space, View::Raw, p, p, restarts));
+            if kind == Kind::HeapUsed || (kind == Kind::HeapSpaceUsed && space == "old") {
+                out.push(build(kind, space, View::Floor, p, p, restarts));
             }
         }
     }
     if let [heap_total] = heap_total_chains.as_slice() {
         for (kind, chain) in outside_candidates {
-            let Some(outside) = outside_heap::subtract(&chain.points, &heap_total.points) else {
-                continue;
-            };
-            let mut analysed = analyse(kind, "", View::OutsideHeap, &outside, restarts);
-            // Growth is material relative to everything the series holds, not to the
-            // part outside the heap.
-            if let Some(raw) = pick(&out, kind, "", View::Raw) {
-                analysed.whole.level = raw.whole.level;
-                for (segment, raw_segment) in analysed.segments.iter_mut().zip(&raw.segments) {
-                    segment.level = raw_segment.level;
-                }
+            if let Some(outside) = outside_heap::subtract(&chain.points, &heap_total.points) {
+                out.push(build(
+                    kind,
+                    "",
+                    View::OutsideHeap,
+                    &outside,
+                    &chain.points,
+                    restarts,
+                ));
             }
-            out.push(analysed);
         }
     }
     out
-}
-
-/// The first analysed series matching kind, space and view.
-pub fn pick<'a>(all: &'a [Analysed], kind: Kind, space: &str, view: View) -> Option<&'a Analysed> {
-    all.iter()
-        .find(|a| a.kind == kind && a.space == space && a.view == view)
 }

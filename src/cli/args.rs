@@ -3,11 +3,21 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
+/// The version line: the crate version, the commit and the date it was built from.
+pub const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("MEMGROWTH_COMMIT"),
+    ", built ",
+    env!("MEMGROWTH_BUILD_DATE"),
+    ")"
+);
+
 /// Tell, with evidence, whether a service's memory growth is a leak, a plateau,
 /// reclaimable page cache, native (off-heap) growth or a leak hidden by restarts,
 /// and why the same service looks different on different hosts.
 #[derive(Debug, Parser)]
-#[command(name = "memgrowth", version, about, max_term_width = 100)]
+#[command(name = "memgrowth", version = LONG_VERSION, about, max_term_width = 100)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -19,6 +29,16 @@ pub struct Cli {
     /// When to use colour on the terminal (NO_COLOR is honoured by `auto`).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, env = "MEMGROWTH_COLOR")]
     pub color: ColorChoice,
+
+    /// A config file whose keys are the long flags (`prometheus = "http://..."`,
+    /// `limit = "1.5GiB"`); default: memgrowth.toml in the working directory, when it
+    /// exists. Flags and MEMGROWTH_* variables override it.
+    #[arg(long, global = true, value_name = "PATH", env = "MEMGROWTH_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Where each setting came from (filled after parsing).
+    #[arg(skip)]
+    pub provenance: crate::config::Provenance,
 }
 
 #[derive(Debug, Subcommand)]
@@ -44,6 +64,42 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+    /// The config file: `config show` prints the effective settings and their sources.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print every setting of a command line (default: `diagnose`) with its value and
+    /// where it came from (flag, environment, config file, default); secrets redacted.
+    Show(ShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The command line to resolve, e.g. `diagnose --limit 2GiB` or `rules`.
+    #[arg(
+        value_name = "COMMAND",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub args: Vec<std::ffi::OsString>,
+}
+
+impl Command {
+    /// The server arguments of the command, when it reads a server.
+    pub fn prom_args_mut(&mut self) -> Option<&mut PromArgs> {
+        match self {
+            Command::Diagnose(a) => Some(&mut a.source.prometheus),
+            Command::Fit(a) | Command::Compare(a) => Some(&mut a.source.prometheus),
+            Command::Fetch(a) => Some(&mut a.prometheus),
+            Command::Discover(a) => Some(&mut a.prometheus),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -131,6 +187,19 @@ pub struct PromArgs {
     #[arg(long, value_name = "FILE", env = "MEMGROWTH_BASIC_AUTH_PASSWORD_FILE")]
     pub basic_auth_password_file: Option<PathBuf>,
 
+    /// The name of an environment variable holding the bearer token (instead of
+    /// MEMGROWTH_BEARER_TOKEN), e.g. PROM_TOKEN.
+    #[arg(long, value_name = "VAR")]
+    pub bearer_token_env: Option<String>,
+
+    /// The name of an environment variable holding the basic-auth password.
+    #[arg(long, value_name = "VAR")]
+    pub basic_auth_password_env: Option<String>,
+
+    /// Secrets a config file gave inline (accepted with a warning).
+    #[arg(skip)]
+    pub inline_secrets: crate::config::InlineSecrets,
+
     /// An extra request header, 'Name: value' (repeatable); values are never printed.
     #[arg(long = "header", value_name = "HEADER")]
     pub headers: Vec<String>,
@@ -164,6 +233,16 @@ pub struct PromArgs {
         env = "MEMGROWTH_CONCURRENCY"
     )]
     pub concurrency: usize,
+
+    /// The largest response body read from the server; a larger one is an error, so an
+    /// oversized or endless answer cannot exhaust memory.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "512MiB",
+        env = "MEMGROWTH_MAX_RESPONSE_SIZE"
+    )]
+    pub max_response_size: String,
 }
 
 /// The label matchers that pick the app's and the container's series.
@@ -201,6 +280,11 @@ pub struct SubjectArgs {
     /// prom-client's `prefix` option, prepended to the nodejs_*/process_* metric names.
     #[arg(long, value_name = "PREFIX", env = "MEMGROWTH_METRIC_PREFIX")]
     pub metric_prefix: Option<String>,
+
+    /// Read a kind from another metric name, KIND=NAME (repeatable), e.g.
+    /// process_rss=app_resident_bytes; in the config file, a [metrics] table.
+    #[arg(long = "metric", value_name = "KIND=NAME")]
+    pub metrics: Vec<String>,
 }
 
 /// Thresholds and limits of the verdict engine.
@@ -235,6 +319,16 @@ pub struct AnalysisArgs {
     /// settle by a few MiB.
     #[arg(long, value_name = "BYTES", default_value = "8MiB")]
     pub min_change_bytes: String,
+
+    /// Growth that would reach the limit within this horizon is material however small
+    /// it is against the level (judged at the low end of its rate), e.g. 30d, 7d.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "30d",
+        env = "MEMGROWTH_HORIZON"
+    )]
+    pub horizon: String,
 }
 
 /// How results are printed and kept.
@@ -253,6 +347,33 @@ pub struct OutputArgs {
         env = "MEMGROWTH_FAIL_ON"
     )]
     pub fail_on: Vec<String>,
+
+    /// On the terminal, show every series of each target, not only those that decide
+    /// and explain its verdict.
+    #[arg(long, short = 'v', env = "MEMGROWTH_VERBOSE")]
+    pub verbose: bool,
+}
+
+/// Links from the reports back to Grafana.
+#[derive(Debug, Clone, Args)]
+pub struct LinkArgs {
+    /// Grafana's base URL: every target in the HTML and Markdown reports (and every
+    /// rule of `rules`) links to a Grafana Explore view of its series.
+    #[arg(long, value_name = "URL", env = "MEMGROWTH_GRAFANA_URL")]
+    pub grafana_url: Option<String>,
+
+    /// The uid of Grafana's Prometheus datasource the links query (needed with --grafana-url).
+    #[arg(long, value_name = "UID", env = "MEMGROWTH_GRAFANA_DATASOURCE")]
+    pub grafana_datasource: Option<String>,
+
+    /// Grafana's organisation id.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 1,
+        env = "MEMGROWTH_GRAFANA_ORG_ID"
+    )]
+    pub grafana_org_id: u32,
 }
 
 #[derive(Debug, Args)]
@@ -267,6 +388,8 @@ pub struct DiagnoseArgs {
     pub output: OutputArgs,
     #[command(flatten)]
     pub postmortem: super::postmortem::PostmortemArgs,
+    #[command(flatten)]
+    pub links: LinkArgs,
 
     /// Write the report files (report.json, ...) into this directory.
     #[arg(long, short = 'o', value_name = "DIR", env = "MEMGROWTH_OUT")]
@@ -293,9 +416,19 @@ pub struct CompletionsArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write memgrowth.1 and one memgrowth-COMMAND.1 per command into this directory
+    /// instead of printing memgrowth.1 (e.g. /usr/local/share/man/man1).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct RulesArgs {
     #[command(flatten)]
     pub matchers: MatcherArgs,
+    #[command(flatten)]
+    pub links: LinkArgs,
 
     /// A fixed limit to project against (pm2's max_memory_restart); default: the cgroup limit.
     #[arg(long, value_name = "BYTES", env = "MEMGROWTH_LIMIT")]
@@ -357,6 +490,8 @@ pub struct ReportArgs {
     pub analysis: AnalysisArgs,
     #[command(flatten)]
     pub postmortem: super::postmortem::PostmortemArgs,
+    #[command(flatten)]
+    pub links: LinkArgs,
 
     /// The report directory to write.
     #[arg(long, short = 'o', value_name = "DIR")]

@@ -1,10 +1,13 @@
 //! `diagnose` and `fit`: read, fit, compare, print and keep the report.
 
 use super::args::{ColorChoice, DiagnoseArgs, FitArgs, Format};
+use super::error_text::what_failed;
 use super::output::{Log, print_stdout};
 use super::pipeline_io::load_subject;
 use super::postmortem::{PostmortemSettings, analyse, report_of};
-use super::settings::{OutputSettings, SourceSettings, SubjectSettings, analysis_settings};
+use super::settings::{
+    OutputSettings, SourceSettings, SubjectSettings, analysis_settings, grafana_settings,
+};
 use super::{Exit, Failure};
 use crate::render::{
     TerminalStyle, render_json, render_markdown, render_table, render_terminal, write_report_dir,
@@ -17,14 +20,27 @@ pub fn run_diagnose(args: DiagnoseArgs, color: ColorChoice, log: Log) -> Result<
     let subject = SubjectSettings::from_args(&args.subject)?;
     let analysis = analysis_settings(&args.analysis)?;
     let output = OutputSettings::from_args(&args.output, color)?;
+    let grafana = grafana_settings(&args.links)?;
 
     let postmortem = PostmortemSettings::from_args(&args.postmortem)?;
 
-    let report = analyse(&source, &subject, &analysis, &postmortem, log)?;
+    let mut report = match fleet_scan(&source, &subject, &analysis, &postmortem, &args, log)? {
+        Some(report) => report,
+        None => analyse(&source, &subject, &analysis, &postmortem, log)?,
+    };
+    if let Some(grafana) = &grafana {
+        crate::links::attach(&mut report, &subject.catalog, &subject.subject, grafana);
+    }
     if let Some(dir) = &args.out {
-        write_report_dir(&report, dir, &output.fail_on)
-            .with_context(|| format!("cannot write the report directory {}", dir.display()))
-            .map_err(Failure::source)?;
+        write_report_dir(&report, dir, &output.fail_on).map_err(|e| {
+            let what = what_failed(
+                "cannot write",
+                "the report directory",
+                &dir.display().to_string(),
+                &e,
+            );
+            Failure::source(anyhow::Error::new(e).context(what))
+        })?;
         log.note(&format!(
             "report written to {} (index.html, report.md, report.json, junit.xml, charts/)",
             dir.display()
@@ -45,12 +61,46 @@ pub fn run_fit(args: FitArgs, color: ColorChoice, log: Log) -> Result<Exit, Fail
     Ok(exit_for(&report, &output))
 }
 
+/// A `--by` fleet on a live server without a baseline goes service by service (each
+/// written to `DIR/services/` as it completes); `None` for anything else, which is read
+/// whole.
+fn fleet_scan(
+    source: &SourceSettings,
+    subject: &SubjectSettings,
+    analysis: &crate::analysis::AnalysisSettings,
+    postmortem: &PostmortemSettings,
+    args: &DiagnoseArgs,
+    log: Log,
+) -> Result<Option<Report>, Failure> {
+    let SourceSettings::Live(live) = source else {
+        return Ok(None);
+    };
+    if subject.subject.by.is_none() || postmortem.baseline.is_some() {
+        return Ok(None);
+    }
+    let report = super::fleet::diagnose_fleet(
+        live,
+        subject,
+        analysis,
+        &postmortem.marks,
+        args.out.as_deref(),
+        log,
+    )?;
+    if let Some(report) = &report {
+        for note in &report.source.warnings {
+            log.note(&format!("note: {note}"));
+        }
+    }
+    Ok(report)
+}
+
 /// Prints the report in the chosen format; `full` adds the sparklines and the
 /// cross-host explanation to the terminal table.
 pub fn print_report(report: &Report, output: &OutputSettings, full: bool) -> Result<(), Failure> {
     let style = TerminalStyle {
         color: output.color,
         width: output.width,
+        verbose: output.verbose,
     };
     let text = match output.format {
         Format::Json => render_json(report)

@@ -30,8 +30,9 @@ pub fn run_discover(args: DiscoverArgs, color: ColorChoice, _log: Log) -> Result
             )
             .await
         })
-        .with_context(|| format!("cannot discover series on {}", live.config.location()))
-        .map_err(Failure::source)?;
+        .map_err(|e| {
+            super::pipeline_io::server_failure("cannot discover series", "on", &live.config, e)
+        })?;
     let terminal = TerminalStyle::for_stdout();
     let format = args.format.unwrap_or(if terminal.width.is_some() {
         Format::Table
@@ -47,6 +48,7 @@ pub fn run_discover(args: DiscoverArgs, color: ColorChoice, _log: Log) -> Result
             TerminalStyle {
                 color: matches!(color, ColorChoice::Always) || terminal.color,
                 width: terminal.width,
+                verbose: false,
             },
         ),
     };

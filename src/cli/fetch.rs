@@ -41,13 +41,13 @@ pub fn run_fetch(args: FetchArgs, log: Log) -> Result<Exit, Failure> {
             .await
             .map_err(anyhow::Error::from)
         })
-        .with_context(|| {
-            format!(
-                "cannot fetch into {} (what was written is kept; run the same command again to resume)",
-                args.out.display()
-            )
-        })
-        .map_err(Failure::source)?;
+        .map_err(|e| {
+            let mut what = format!("cannot fetch into {}", args.out.display());
+            if !e.to_string().contains("run the same command again") {
+                what.push_str(" (what was written is kept; run the same command again to resume)");
+            }
+            Failure::source(e.context(what))
+        })?;
     log.note(&format!(
         "bundle {} complete: {} chunks ({} fetched now, {} resumed), {} samples",
         args.out.display(),

@@ -5,12 +5,12 @@ use super::settings::UsageError;
 use crate::catalog::Catalog;
 use crate::prom::{
     Auth, AuthSources, Backend, ExtraHeader, FetchWindow, PromClient, PromConfig, PromError,
-    choose_step, fetch_queries, plan_queries,
+    Secret, choose_step, fetch_queries, plan_queries,
 };
 use crate::report::SourceInfo;
 use crate::series::RawSeries;
 use crate::subject::Subject;
-use crate::units::{parse_duration, parse_timestamp};
+use crate::units::{parse_bytes, parse_duration, parse_timestamp};
 use std::time::Duration;
 
 /// How far back from the end a live query reads when neither --range nor --start is given.
@@ -34,10 +34,34 @@ impl LiveSettings {
         };
         let usage = |flag: &str, e: &dyn std::fmt::Display| UsageError(format!("{flag}: {e}"));
         let mut config = PromConfig::new(url, None).map_err(|e| usage("--prometheus", &e))?;
+        // A variable named by --bearer-token-env (or -password-env) must be set; an
+        // inline secret from the config file comes after it.
+        let named = |flag: &str,
+                     var: &Option<String>,
+                     inline: &str|
+         -> Result<Option<Secret>, UsageError> {
+            match var {
+                Some(var) => Secret::from_env(var).map(Some).ok_or_else(|| {
+                    UsageError(format!("{flag} {var}: the variable is not set or empty"))
+                }),
+                None => Ok(args
+                    .inline_secrets
+                    .values
+                    .get(inline)
+                    .cloned()
+                    .map(Secret::new)),
+            }
+        };
         let auth = Auth::resolve(&AuthSources {
             bearer_token_file: args.bearer_token_file.as_deref(),
+            bearer_token: named("--bearer-token-env", &args.bearer_token_env, "bearer-token")?,
             basic_auth_user: args.basic_auth_user.as_deref(),
             basic_auth_password_file: args.basic_auth_password_file.as_deref(),
+            basic_auth_password: named(
+                "--basic-auth-password-env",
+                &args.basic_auth_password_env,
+                "basic-auth-password",
+            )?,
         })
         .map_err(|e| UsageError(e.to_string()))?;
         if !matches!(auth, Auth::None) {
@@ -46,7 +70,7 @@ impl LiveSettings {
         for header in &args.headers {
             config
                 .headers
-                .push(ExtraHeader::parse(header).map_err(|e| usage("--header", &e))?);
+                .push(ExtraHeader::parse(header).map_err(|e| UsageError(e.to_string()))?);
         }
         config.tenant = args.tenant.clone();
         config.insecure = args.insecure;
@@ -55,6 +79,9 @@ impl LiveSettings {
         config.backend = Backend::parse(&args.backend).map_err(|e| usage("--backend", &e))?;
         let timeout = parse_duration(&args.timeout).map_err(|e| usage("--timeout", &e))?;
         config.request_timeout = Duration::from_secs_f64(timeout);
+        let cap =
+            parse_bytes(&args.max_response_size).map_err(|e| usage("--max-response-size", &e))?;
+        config.max_response_bytes = cap as u64;
         config.validate().map_err(|e| UsageError(e.to_string()))?;
 
         let end = match &args.end {

@@ -7,9 +7,13 @@ pub mod args;
 mod compare;
 mod diagnose;
 mod discover;
+mod error_text;
 mod fetch;
+mod fleet;
 mod live;
+mod man;
 pub mod output;
+pub mod parse;
 mod pipeline_io;
 mod postmortem;
 mod report;
@@ -72,6 +76,29 @@ impl From<OutputError> for Failure {
     }
 }
 
+/// `config show`: resolves the given command line (default `diagnose`) as it would run.
+fn config_show(
+    args: args::ShowArgs,
+    config_file: Option<&std::path::Path>,
+) -> Result<Exit, Failure> {
+    let mut argv: Vec<std::ffi::OsString> = vec!["memgrowth".into()];
+    if let Some(path) = config_file {
+        argv.push("--config".into());
+        argv.push(path.into());
+    }
+    if args.args.is_empty() {
+        argv.push("diagnose".into());
+    }
+    argv.extend(args.args);
+    let inner = parse::parse_args(argv).map_err(|_| {
+        Failure::usage(anyhow::anyhow!(
+            "the command line given to `config show` is not valid (see the message above)"
+        ))
+    })?;
+    output::print_stdout(&crate::config::render_show(&inner.provenance))?;
+    Ok(Exit::Success)
+}
+
 /// Runs a parsed command line and returns its exit code; errors are printed on stderr.
 pub fn run(cli: Cli) -> ExitCode {
     let log = Log { quiet: cli.quiet };
@@ -84,6 +111,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Discover(args) => discover::run_discover(args, cli.color, log),
         Command::Rules(args) => rules::run_rules(args),
         Command::Verify(args) => verify::run_verify(args),
+        Command::Man(args) => man::run_man(args),
+        Command::Config(args::ConfigCommand::Show(args)) => {
+            config_show(args, cli.config.as_deref())
+        }
         Command::Completions(args) => {
             let mut command = Cli::command();
             let mut buffer = Vec::new();
@@ -95,6 +126,22 @@ pub fn run(cli: Cli) -> ExitCode {
     };
     match result {
         Ok(exit) => exit.into(),
+        Err(failure) if failure.exit == Exit::Usage => {
+            // A value from the config file is named with the file and key it came from.
+            let text = format!("{:#}", failure.error);
+            let from_file = text
+                .split_whitespace()
+                .next()
+                .map(|flag| flag.trim_end_matches(':'))
+                .and_then(|flag| cli.provenance.file_key_of(flag));
+            match from_file {
+                Some((path, key)) => {
+                    eprintln!("error: {text} (set by `{key}` in {})", path.display())
+                }
+                None => eprintln!("error: {text}"),
+            }
+            failure.exit.into()
+        }
         Err(Failure { error, exit: _, .. })
             if matches!(
                 error.downcast_ref::<OutputError>(),
@@ -104,7 +151,7 @@ pub fn run(cli: Cli) -> ExitCode {
             Exit::Success.into()
         }
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: {}", error_text::error_text(&failure.error));
             failure.exit.into()
         }
     }

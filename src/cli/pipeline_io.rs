@@ -50,8 +50,7 @@ pub fn read_source(
             let progress = !log.quiet && std::io::stderr().is_terminal();
             let (series, source) =
                 super::live::fetch_subject(live, &catalog, &subject.subject, progress)
-                    .with_context(|| format!("cannot fetch from {}", live.config.location()))
-                    .map_err(Failure::source)?;
+                    .map_err(|e| server_failure("cannot fetch", "from", &live.config, e))?;
             Loaded {
                 series,
                 source,
@@ -101,6 +100,11 @@ pub fn select_subject(
     let mut metric_names: Vec<String> = raw.iter().map(|s| s.metric_name().to_string()).collect();
     metric_names.sort();
     metric_names.dedup();
+    // What the source warned of (a partial response, a failed kind) is in the report and
+    // said on stderr too: the analysis may rest on part of the data.
+    for warning in &info.warnings {
+        log.note(&format!("warning: {warning}"));
+    }
     let selection = crate::subject::select(raw, &read.catalog, &subject.subject);
     for note in &selection.notes {
         log.note(&format!("note: {note}"));
@@ -129,4 +133,16 @@ pub fn select_subject(
         window,
         bundles,
     })
+}
+
+/// A failure talking to the server, in the context `what` (`cannot fetch`): the server is
+/// named there only when the error does not already name it (most name the endpoint).
+pub(crate) fn server_failure(
+    what: &str,
+    preposition: &str,
+    config: &crate::prom::PromConfig,
+    error: crate::prom::PromError,
+) -> Failure {
+    let context = super::error_text::what_failed(what, preposition, &config.location(), &error);
+    Failure::source(anyhow::Error::new(error).context(context))
 }

@@ -1,6 +1,7 @@
 //! `report`: render the report directory from a saved report.json or from offline input.
 
 use super::args::ReportArgs;
+use super::error_text::what_failed;
 use super::output::Log;
 use super::postmortem::{PostmortemSettings, analyse};
 use super::settings::{SourceSettings, SubjectSettings, UsageError, analysis_settings};
@@ -34,7 +35,12 @@ fn saved_report(path: &Path) -> Result<Option<Report>, Failure> {
     }
     serde_json::from_value(value)
         .map(Some)
-        .with_context(|| format!("{} is not a memgrowth report.json", path.display()))
+        .with_context(|| {
+            format!(
+                "{} is not a memgrowth report.json; give one written by `memgrowth diagnose --out`, or offline input",
+                path.display()
+            )
+        })
         .map_err(Failure::source)
 }
 
@@ -55,7 +61,8 @@ pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
         [single] => saved_report(single)?,
         _ => None,
     };
-    let report = match report {
+    let grafana = super::settings::grafana_settings(&args.links)?;
+    let mut report = match report {
         Some(report) => report,
         None => {
             let source = SourceSettings::Files {
@@ -65,9 +72,14 @@ pub fn run_report(args: ReportArgs, log: Log) -> Result<Exit, Failure> {
             analyse(&source, &subject, &analysis, &postmortem, log)?
         }
     };
-    write_report_dir(&report, &args.out, &fail_on)
-        .with_context(|| format!("cannot write the report directory {}", args.out.display()))
-        .map_err(Failure::source)?;
+    if let Some(grafana) = &grafana {
+        crate::links::attach(&mut report, &subject.catalog, &subject.subject, grafana);
+    }
+    write_report_dir(&report, &args.out, &fail_on).map_err(|e| {
+        let out = args.out.display().to_string();
+        let what = what_failed("cannot write", "the report directory", &out, &e);
+        Failure::source(anyhow::Error::new(e).context(what))
+    })?;
     log.note(&format!("report written to {}", args.out.display()));
     if report.targets.iter().any(|t| fail_on.contains(&t.verdict)) {
         Ok(Exit::FailOn)

@@ -12,9 +12,8 @@ pub fn run_rules(args: RulesArgs) -> Result<Exit, Failure> {
     let (app, container) = parse_matchers(&args.matchers)?;
     // The rule expressions add their own matchers, so the selectors go in without braces.
     let inner = |selector: Option<Selector>| selector.map(|s| s.inner_promql()).unwrap_or_default();
-    for (flag, value) in [("--window", &args.window), ("--horizon", &args.horizon)] {
-        parse_duration(value).map_err(|e| UsageError(format!("{flag}: {e}")))?;
-    }
+    let window_seconds =
+        parse_duration(&args.window).map_err(|e| UsageError(format!("--window: {e}")))?;
     if !(args.min_growth_per_day > 0.0 && args.min_growth_per_day.is_finite()) {
         return Err(UsageError(format!(
             "--min-growth-per-day {} must be a positive ratio, e.g. 0.01 for 1% per day",
@@ -26,7 +25,7 @@ pub fn run_rules(args: RulesArgs) -> Result<Exit, Failure> {
         app_matchers: inner(app),
         container_matchers: inner(container),
         min_relative_growth_per_day: args.min_growth_per_day,
-        window: args.window.clone(),
+        window_seconds,
         horizon_hours: parse_duration(&args.horizon)
             .map_err(|e| UsageError(format!("--horizon: {e}")))?
             / 3600.0,
@@ -35,6 +34,7 @@ pub fn run_rules(args: RulesArgs) -> Result<Exit, Failure> {
             .as_deref()
             .map(|l| parse_bytes(l).map_err(|e| UsageError(format!("--limit: {e}"))))
             .transpose()?,
+        grafana: super::settings::grafana_settings(&args.links)?,
         ..RuleSettings::default()
     };
     print_stdout(&render_rules(&settings))?;

@@ -69,10 +69,14 @@ impl SubjectSettings {
                 }
             }
         }
-        let catalog = match &args.metric_prefix {
+        let mut catalog = match &args.metric_prefix {
             Some(prefix) => Catalog::with_prefix(prefix),
             None => Catalog::default(),
         };
+        for pair in &args.metrics {
+            let (kind, name) = parse_metric_override(pair)?;
+            catalog.set(kind, &name);
+        }
         let info = SubjectInfo {
             app: app.as_ref().map(Selector::to_promql),
             container: container.as_ref().map(Selector::to_promql),
@@ -112,6 +116,30 @@ pub fn parse_matchers(
     ))
 }
 
+/// Reads `--metric KIND=NAME`.
+fn parse_metric_override(pair: &str) -> Result<(crate::kind::Kind, String), UsageError> {
+    let Some((kind, name)) = pair.split_once('=') else {
+        return Err(usage(format!(
+            "--metric {pair:?}: expected KIND=NAME, e.g. process_rss=app_resident_bytes"
+        )));
+    };
+    let kind = kind
+        .trim()
+        .parse::<crate::kind::Kind>()
+        .map_err(|e| usage(format!("--metric {pair:?}: {e}")))?;
+    let name = name.trim();
+    if name.is_empty()
+        || name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '{' || c == '"')
+    {
+        return Err(usage(format!(
+            "--metric {pair:?}: `{name}` is not a metric name; give the bare name, e.g. app_resident_bytes"
+        )));
+    }
+    Ok((kind, name.to_string()))
+}
+
 fn is_label_name(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -144,13 +172,54 @@ pub fn analysis_settings(args: &AnalysisArgs) -> Result<AnalysisSettings, UsageE
         .as_deref()
         .map(|text| parse_bytes(text).map_err(|e| usage(format!("--limit: {e}"))))
         .transpose()?;
+    let horizon_seconds = crate::units::parse_duration(&args.horizon)
+        .map_err(|e| usage(format!("--horizon: {e}")))?;
     Ok(AnalysisSettings {
         alpha: args.alpha,
         min_relative_growth_per_day: args.min_growth_per_day,
         min_relative_change: args.min_change,
         min_change_bytes,
+        limit_horizon_hours: horizon_seconds / 3600.0,
         limit_bytes,
     })
+}
+
+/// `--grafana-url` and `--grafana-datasource`, checked; `None` without a URL.
+pub fn grafana_settings(
+    args: &super::args::LinkArgs,
+) -> Result<Option<crate::links::GrafanaSettings>, UsageError> {
+    let Some(url) = args.grafana_url.as_deref().map(str::trim) else {
+        return Ok(None);
+    };
+    let scheme_ok = url.starts_with("http://") || url.starts_with("https://");
+    if !scheme_ok || url.contains(|c: char| c.is_whitespace() || "()<>\"'".contains(c)) {
+        return Err(usage(format!(
+            "--grafana-url {url:?} is not a Grafana URL; give its base, e.g. https://grafana.example.com"
+        )));
+    }
+    let Some(datasource) = args
+        .grafana_datasource
+        .as_deref()
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    else {
+        return Err(usage(
+            "--grafana-url needs --grafana-datasource UID: the uid of the Prometheus datasource (the last part of its URL under Connections > Data sources)",
+        ));
+    };
+    if !datasource
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(usage(format!(
+            "--grafana-datasource {datasource:?} is not a datasource uid (letters, digits, - and _)"
+        )));
+    }
+    Ok(Some(crate::links::GrafanaSettings {
+        url: url.trim_end_matches('/').to_string(),
+        datasource: datasource.to_string(),
+        org_id: args.grafana_org_id,
+    }))
 }
 
 /// How results are printed.
@@ -160,6 +229,8 @@ pub struct OutputSettings {
     pub fail_on: Vec<Verdict>,
     pub color: bool,
     pub width: Option<u16>,
+    /// Every series of each target on the terminal, not only the decisive ones.
+    pub verbose: bool,
 }
 
 impl OutputSettings {
@@ -191,6 +262,7 @@ impl OutputSettings {
             fail_on,
             color,
             width,
+            verbose: args.verbose,
         })
     }
 }
@@ -206,5 +278,23 @@ mod tests {
         assert!(!is_label_name("9x"));
         assert!(!is_label_name("a-b"));
         assert!(!is_label_name(""));
+    }
+
+    #[test]
+    fn metric_overrides_name_kind_and_metric() {
+        let (kind, name) = parse_metric_override("process_rss = app_rss").expect("valid");
+        assert_eq!(
+            (kind, name.as_str()),
+            (crate::kind::Kind::ProcessRss, "app_rss")
+        );
+        for bad in [
+            "process_rss",
+            "heap=x",
+            "process_rss=",
+            "process_rss=a{b=\"c\"}",
+        ] {
+            let error = parse_metric_override(bad).expect_err(bad).0;
+            assert!(error.starts_with("--metric"), "{error}");
+        }
     }
 }

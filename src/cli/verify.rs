@@ -4,6 +4,7 @@
 //! incomplete; 3 the manifest cannot be read.
 
 use super::args::{Format, VerifyArgs};
+use super::error_text::what_failed;
 use super::output::print_stdout;
 use super::{Exit, Failure};
 use crate::input::bundle::{FileStatus, Verification, verify, warning_line};
@@ -12,9 +13,11 @@ use anyhow::Context;
 use std::fmt::Write as _;
 
 pub fn run_verify(args: VerifyArgs) -> Result<Exit, Failure> {
-    let found = verify(&args.bundle)
-        .with_context(|| format!("cannot verify the bundle {}", args.bundle.display()))
-        .map_err(Failure::source)?;
+    let found = verify(&args.bundle).map_err(|e| {
+        let bundle = args.bundle.display().to_string();
+        let what = what_failed("cannot verify", "the bundle", &bundle, &e);
+        Failure::source(anyhow::Error::new(e).context(what))
+    })?;
     let text = match args.format.unwrap_or(Format::Table) {
         Format::Json => serde_json::to_string_pretty(&found)
             .context("cannot serialize the verification")

@@ -110,9 +110,10 @@ fn of_total(c: Option<&HostContext>) -> String {
     }
 }
 
-/// Neither the heap nor anonymous memory grows on any host: what grows is page cache.
+/// Neither the heap nor anonymous memory grows on any host, and no host's verdict is a
+/// leak: what grows is page cache.
 fn not_a_leak(v: &ServiceView<'_>) -> Option<String> {
-    if anon_grows(v) {
+    if anon_grows(v) || v.leak_verdict() {
         return None;
     }
     let evidence = heap_evidence(v).or_else(|| {

@@ -3,9 +3,10 @@
 //! The level of a series is the median of its last quarter (by time): recent, and immune
 //! to the GC sawtooth and to single spikes. The slope is Sen's slope (the median of the
 //! pairwise slopes, `analysis::trend::sen_slope`) over bucket medians, in bytes per hour:
-//! robust to outliers and cheap on long series. When a target has several series of one
-//! kind (pm2 cluster mode, several containers of one service), their levels and slopes add
-//! up.
+//! robust to outliers and cheap on long series. Series of one kind that follow each other
+//! in time (a container restarted under a new id) are chained first, as the verdict
+//! engine chains them; several running at once (pm2 cluster mode, several containers of
+//! one service) add up.
 
 use crate::frame::TidySeries;
 use crate::kind::{Kind, Scope};
@@ -45,16 +46,19 @@ pub fn is_compared(kind: Kind) -> bool {
 pub fn service_levels(targets: &[&Target]) -> ServiceLevels {
     let mut out = ServiceLevels::new();
     for target in targets {
-        let mut per_kind: BTreeMap<Kind, Vec<HostLevel>> = BTreeMap::new();
+        let mut per_kind: BTreeMap<Kind, Vec<&TidySeries>> = BTreeMap::new();
         for series in &target.series {
-            if !is_compared(series.key.kind) {
-                continue;
-            }
-            if let Some(level) = series_level(series) {
-                per_kind.entry(series.key.kind).or_default().push(level);
+            if is_compared(series.key.kind) {
+                per_kind.entry(series.key.kind).or_default().push(series);
             }
         }
-        for (kind, levels) in per_kind {
+        for (kind, series) in per_kind {
+            // A restarted container is a new series that continues the old one (the
+            // engine chains them the same way); replicas running at once add up.
+            let levels: Vec<HostLevel> = crate::analysis::points::chains(series.into_iter())
+                .iter()
+                .filter_map(|c| points_level(&c.points.t, &c.points.y))
+                .collect();
             if let Some(total) = add_up(&levels) {
                 out.entry(kind)
                     .or_default()

@@ -53,12 +53,38 @@ impl ServiceView<'_> {
         self.attributions.iter().find(|a| a.kind == kind.as_str())
     }
 
+    /// Whether some host's verdict is a leak of any kind.
+    pub fn leak_verdict(&self) -> bool {
+        self.reports.iter().any(|r| {
+            matches!(
+                r.verdict,
+                crate::verdict::Verdict::Leak
+                    | crate::verdict::Verdict::RestartMaskedLeak
+                    | crate::verdict::Verdict::NativeGrowth
+            )
+        })
+    }
+
     pub fn level(&self, kind: Kind, host: &str) -> Option<f64> {
         Some(self.levels.get(&kind)?.get(host)?.level)
     }
 
-    /// Whether `kind` grows materially on `host` over the observed window.
+    /// Whether `kind` grows on `host`. Where the verdict engine judged a series of the
+    /// kind, its judgement (the current regime grows: significant and material) is the
+    /// answer, so the comparison never contradicts a verdict; otherwise the level and
+    /// slope over the window, against the comparison's materiality.
     pub fn grows(&self, kind: Kind, host: &str) -> bool {
+        let judged: Vec<&str> = self
+            .reports
+            .iter()
+            .filter(|r| r.host == host)
+            .flat_map(|r| r.series.iter())
+            .filter(|s| s.kind == kind.as_str())
+            .filter_map(|s| s.status.as_deref())
+            .collect();
+        if !judged.is_empty() {
+            return judged.contains(&"grows");
+        }
         let Some(l) = self.levels.get(&kind).and_then(|m| m.get(host)) else {
             return false;
         };

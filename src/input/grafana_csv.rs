@@ -3,73 +3,63 @@
 //! `nodejs_heap_size_used_bytes{instance="10.0.0.5:3000", job="otl-api"}`; and the
 //! "series per row" layout (`Series`, `Time`, `Value`).
 //!
-//! polars reads the CSV (every cell as text, no header inference, so duplicated or odd
-//! headers survive as written); this module reads the header into labels and the cells
-//! into samples, and names the line and column of anything it cannot read. Line numbers
-//! assume no quoted cell spans lines (Grafana never writes one).
+//! The `csv` crate reads the file in one pass (every cell as text, no header inference,
+//! so duplicated or odd headers survive as written); this module reads the header into
+//! labels and the cells into samples, and names the line and column of anything it
+//! cannot read. Line numbers are the file's own, quoted cells spanning lines included.
 
 use super::InputError;
 use super::prom_json::parse_value;
 use crate::matcher::{MatchOp, Selector};
 use crate::series::{Labels, RawSeries};
 use chrono::{DateTime, NaiveDateTime};
-use polars::prelude::*;
-use std::io::Cursor;
 use std::path::Path;
+
+/// One CSV record with the file line it starts on.
+struct Row {
+    line: usize,
+    cells: csv::StringRecord,
+}
+
+impl Row {
+    fn cell(&self, column: usize) -> &str {
+        self.cells.get(column).unwrap_or("").trim()
+    }
+}
 
 /// Parses a Grafana CSV export into one series per value column (samples in file order;
 /// [`crate::series::RawSeries::normalize`] sorts them).
 pub fn parse(text: &str, file: &Path) -> Result<Vec<RawSeries>, InputError> {
-    let err = |line: usize, column: usize, message: String| InputError::Csv {
-        path: file.to_path_buf(),
-        line,
-        column,
-        message,
-    };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Grafana's "Excel" option puts `sep=,` on the first line.
     let (body, skipped_lines) = match text.split_once('\n') {
         Some((first, rest)) if first.trim().starts_with("sep=") => (rest, 1),
         _ => (text, 0),
     };
-    if body.trim().is_empty() {
-        return Err(err(1 + skipped_lines, 1, "the file is empty".into()));
-    }
-    check_shape(body)
-        .map_err(|(line, column, message)| err(line + skipped_lines, column, message))?;
-    let df = CsvReadOptions::default()
-        .with_has_header(false)
-        .with_infer_schema_length(Some(0))
-        .with_n_threads(Some(1))
-        .into_reader_with_file_handle(Cursor::new(body.as_bytes()))
-        .finish()
-        .map_err(|e| {
-            err(
-                1 + skipped_lines,
-                1,
-                format!("not a readable CSV file: {e}"),
-            )
-        })?;
-    let columns: Vec<&StringChunked> = df
-        .columns()
-        .iter()
-        .map(|c| c.str())
-        .collect::<Result<_, _>>()
-        .map_err(|e| err(1 + skipped_lines, 1, format!("unexpected cell type: {e}")))?;
-    let header_line = 1 + skipped_lines;
-    let headers: Vec<String> = columns.iter().map(|c| cell(c, 0).to_string()).collect();
+    // Lines and columns of the body, reported as lines of the file.
+    let err = |line: usize, column: usize, message: String| InputError::Csv {
+        path: file.to_path_buf(),
+        line: line + skipped_lines,
+        column,
+        message,
+    };
+    let rows = read_rows(body).map_err(|(line, column, message)| err(line, column, message))?;
+    let Some((header, rows)) = rows.split_first() else {
+        return Err(err(1, 1, "the file is empty".into()));
+    };
+    let headers: Vec<String> = header.cells.iter().map(|c| c.trim().to_string()).collect();
     if let Some(layout) = SeriesPerRow::detect(&headers) {
-        return layout.read(&columns, df.height(), header_line, &err);
+        return layout.read(rows, &err);
     }
     let Some(time_header) = headers.first() else {
-        return Err(err(header_line, 1, "no columns".into()));
+        return Err(err(header.line, 1, "no columns".into()));
     };
     if !matches!(
         time_header.to_ascii_lowercase().as_str(),
         "time" | "timestamp"
     ) {
         return Err(err(
-            header_line,
+            header.line,
             1,
             format!(
                 "the first column is `{time_header}`, expected `Time`; export the panel with \
@@ -78,33 +68,28 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<RawSeries>, InputError> {
         ));
     }
     if headers.len() < 2 {
-        return Err(err(header_line, 2, "no series columns after `Time`".into()));
+        return Err(err(header.line, 2, "no series columns after `Time`".into()));
     }
     let mut series: Vec<RawSeries> = Vec::with_capacity(headers.len() - 1);
-    for (i, header) in headers.iter().enumerate().skip(1) {
-        let labels = header_labels(header).map_err(|m| err(header_line, i + 1, m))?;
+    for (i, text) in headers.iter().enumerate().skip(1) {
+        let labels = header_labels(text).map_err(|m| err(header.line, i + 1, m))?;
         series.push(RawSeries::new(labels));
     }
-    let (time_col, value_cols) = match columns.split_first() {
-        Some(split) => split,
-        None => return Ok(series),
-    };
-    for row in 1..df.height() {
-        let line = header_line + row;
-        let t = cell(time_col, row);
+    for row in rows {
+        let t = row.cell(0);
         if t.is_empty() {
             continue;
         }
-        let ts = parse_time(t).ok_or_else(|| err(line, 1, bad_time(t)))?;
-        for (i, (col, s)) in value_cols.iter().zip(series.iter_mut()).enumerate() {
-            let v = cell(col, row);
+        let ts = parse_time(t).ok_or_else(|| err(row.line, 1, bad_time(t)))?;
+        for (i, s) in series.iter_mut().enumerate() {
+            let v = row.cell(i + 1);
             if v.is_empty() {
                 continue;
             }
             let value = parse_value(v).ok_or_else(|| {
                 let header = headers.get(i + 1).map(String::as_str).unwrap_or("");
                 err(
-                    line,
+                    row.line,
                     i + 2,
                     format!("cannot read `{v}` as a number (series `{header}`)"),
                 )
@@ -113,6 +98,54 @@ pub fn parse(text: &str, file: &Path) -> Result<Vec<RawSeries>, InputError> {
         }
     }
     Ok(series)
+}
+
+/// Reads every non-blank record with its starting line; a record whose number of cells
+/// differs from the header's, or a quoted cell left open, is an error at its place.
+fn read_rows(body: &str) -> Result<Vec<Row>, (usize, usize, String)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    let mut rows: Vec<Row> = Vec::new();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line() as usize;
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line() as usize);
+                return Err((line, 1, format!("not a readable CSV file: {e}")));
+            }
+        }
+        let start = record.position().map_or(line, |p| p.line() as usize);
+        // A line of blanks is no record (empty lines the reader skips itself).
+        if record.len() <= 1 && record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if let Some(first) = rows.first() {
+            let (fields, n) = (record.len(), first.cells.len());
+            if fields != n {
+                return Err((
+                    start,
+                    fields.min(n) + 1,
+                    format!("the line has {fields} cells, the header has {n}"),
+                ));
+            }
+        }
+        rows.push(Row {
+            line: start,
+            cells: record.clone(),
+        });
+    }
+    // Quotes come in pairs (an escaped quote is two); an odd count means a quoted cell
+    // was left open, and the reader took the rest of the file into the last record.
+    if body.bytes().filter(|b| *b == b'"').count() % 2 == 1 {
+        let line = rows.last().map_or(1, |r| r.line);
+        return Err((line, 1, "a quoted cell is not closed".into()));
+    }
+    Ok(rows)
 }
 
 fn bad_time(t: &str) -> String {
@@ -143,34 +176,24 @@ impl SeriesPerRow {
 
     fn read(
         &self,
-        columns: &[&StringChunked],
-        height: usize,
-        header_line: usize,
+        rows: &[Row],
         err: &dyn Fn(usize, usize, String) -> InputError,
     ) -> Result<Vec<RawSeries>, InputError> {
-        let cell = |c: usize, row: usize| {
-            columns
-                .get(c)
-                .and_then(|col| col.get(row))
-                .unwrap_or("")
-                .trim()
-        };
         let mut index: std::collections::BTreeMap<String, usize> = Default::default();
         let mut out: Vec<RawSeries> = Vec::new();
-        for row in 1..height {
-            let line = header_line + row;
+        for row in rows {
             let (name, t, v) = (
-                cell(self.series, row),
-                cell(self.time, row),
-                cell(self.value, row),
+                row.cell(self.series),
+                row.cell(self.time),
+                row.cell(self.value),
             );
             if t.is_empty() || v.is_empty() {
                 continue;
             }
-            let ts = parse_time(t).ok_or_else(|| err(line, self.time + 1, bad_time(t)))?;
+            let ts = parse_time(t).ok_or_else(|| err(row.line, self.time + 1, bad_time(t)))?;
             let value = parse_value(v).ok_or_else(|| {
                 err(
-                    line,
+                    row.line,
                     self.value + 1,
                     format!("cannot read `{v}` as a number"),
                 )
@@ -178,7 +201,8 @@ impl SeriesPerRow {
             let slot = match index.get(name) {
                 Some(&slot) => slot,
                 None => {
-                    let labels = header_labels(name).map_err(|m| err(line, self.series + 1, m))?;
+                    let labels =
+                        header_labels(name).map_err(|m| err(row.line, self.series + 1, m))?;
                     out.push(RawSeries::new(labels));
                     index.insert(name.to_string(), out.len() - 1);
                     out.len() - 1
@@ -190,10 +214,6 @@ impl SeriesPerRow {
         }
         Ok(out)
     }
-}
-
-fn cell(col: &StringChunked, row: usize) -> &str {
-    col.get(row).unwrap_or("").trim()
 }
 
 /// Reads a series header into labels: `name{a="b", ...}`, `{a="b"}` or a bare name.
@@ -244,41 +264,6 @@ pub fn parse_time(text: &str) -> Option<i64> {
         }
     }
     None
-}
-
-/// Finds the first line whose number of fields differs from the header's, with quotes
-/// honoured, so a ragged file is reported at its place rather than by polars' message.
-fn check_shape(body: &str) -> Result<(), (usize, usize, String)> {
-    let mut expected = None;
-    for (i, line) in body.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let mut fields = 1;
-        let mut quoted = false;
-        for c in line.chars() {
-            match c {
-                '"' => quoted = !quoted,
-                ',' if !quoted => fields += 1,
-                _ => {}
-            }
-        }
-        if quoted {
-            return Err((i + 1, line.len(), "a quoted cell is not closed".into()));
-        }
-        match expected {
-            None => expected = Some(fields),
-            Some(n) if n != fields => {
-                return Err((
-                    i + 1,
-                    fields.min(n) + 1,
-                    format!("the line has {fields} cells, the header has {n}"),
-                ));
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -347,5 +332,36 @@ mod tests {
             Err(InputError::Csv { line, .. }) => assert_eq!(line, 3),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn lines_count_quoted_cells_that_span_lines() {
+        // The second header cell spans two lines, so the bad value sits on line 4.
+        let csv = "Time,\"a{job=\"\"x\"\",\nb=\"\"y\"\"}\"\n1705312800,1\n1705312815,zz\n";
+        match parse(csv, Path::new("m.csv")) {
+            Err(InputError::Csv { line, column, .. }) => assert_eq!((line, column), (4, 2)),
+            other => panic!("unexpected {other:?}"),
+        }
+        let sep = "sep=,\nTime,a\n\n1705312800,1\nnope,2\n";
+        match parse(sep, Path::new("s.csv")) {
+            Err(InputError::Csv { line, column, .. }) => assert_eq!((line, column), (5, 1)),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_open_quote_and_an_empty_file_are_errors() {
+        let open = "Time,a\n1705312800,\"1\n1705312815,2\n";
+        match parse(open, Path::new("o.csv")) {
+            Err(InputError::Csv { line, message, .. }) => {
+                assert_eq!(line, 2);
+                assert!(message.contains("not closed"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(
+            parse("\n  \n", Path::new("e.csv")),
+            Err(InputError::Csv { line: 1, .. })
+        ));
     }
 }

@@ -82,7 +82,7 @@ pub enum InputError {
     #[error("{}: {message}", path.display())]
     Bundle { path: PathBuf, message: String },
     #[error(
-        "{}: no input files (*.json, *.jsonl, *.ndjson, *.csv, *.parquet) or bundle manifest.json in this directory",
+        "{}: no input files (*.json, *.jsonl, *.ndjson, *.csv, *.parquet) or bundle manifest.json in this directory; give --input the files or the directory that holds them",
         path.display()
     )]
     NoInputs { path: PathBuf },

@@ -4,10 +4,10 @@
 //! into chunks, fetched concurrently, split further when the server refuses their size,
 //! and stitched so every sample appears once.
 
-use super::auth::{Auth, TENANT_HEADER};
+use super::auth::{Auth, SecretForms, TENANT_HEADER, secret_forms};
 use super::config::PromConfig;
 use super::decode::{Decoded, decode_error, decode_names, decode_query, decode_series};
-use super::errors::PromError;
+use super::errors::{PromError, Unreachable};
 use super::plan::{Chunk, RangePlan, plan_range};
 use super::retry::{RetryPolicy, parse_retry_after};
 use crate::series::{Labels, RawSeries, merge_by_labels};
@@ -56,7 +56,13 @@ pub struct PromClient {
     max_points: u64,
     request_timeout: Duration,
     post_threshold: usize,
+    max_response_bytes: u64,
     stats: Arc<ClientStats>,
+    /// Cut out of every error, in case the server echoes them.
+    secrets: SecretForms,
+    /// Set by the first refused, unresolvable or TLS-failed connection: later requests
+    /// fail with it at once instead of knocking again.
+    unreachable: Unreachable,
 }
 
 impl std::fmt::Debug for PromClient {
@@ -126,7 +132,10 @@ impl PromClient {
             max_points: config.backend.max_points(),
             request_timeout: config.request_timeout,
             post_threshold: config.post_threshold,
+            max_response_bytes: config.max_response_bytes,
             stats: Arc::new(ClientStats::default()),
+            secrets: secret_forms(&config.auth, &config.headers),
+            unreachable: Unreachable::default(),
         })
     }
 
@@ -319,6 +328,8 @@ impl PromClient {
                 },
             )
             .await
+            // A server may echo the request's credentials back (an error page, a message).
+            .map_err(|e| e.redact(self.secrets.as_slice()))
     }
 
     async fn attempt<T: Send + 'static>(
@@ -332,13 +343,13 @@ impl PromClient {
             .acquire()
             .await
             .map_err(|_| PromError::Config("the client was shut down".to_string()))?;
+        self.unreachable.check()?;
         let url = self.base.join(path).map_err(|e| PromError::InvalidUrl {
             url: self.location.clone(),
             reason: e.to_string(),
         })?;
         let endpoint = format!("{}/{path}", self.location);
-        let encoded: usize = params.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-        let request = if encoded > self.post_threshold {
+        let request = if encoded_query_len(&url, params) > self.post_threshold {
             self.http.post(url).form(params)
         } else {
             self.http.get(url).query(params)
@@ -353,7 +364,7 @@ impl PromClient {
         let response = request
             .send()
             .await
-            .map_err(|e| self.transport_error(&endpoint, e))?;
+            .map_err(|e| self.unreachable.note(self.transport_error(&endpoint, e)))?;
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -366,10 +377,7 @@ impl PromClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(&endpoint, e))?;
+        let body = self.read_body(response, &endpoint).await?;
         self.stats
             .bytes
             .fetch_add(body.len() as u64, Ordering::Relaxed);
@@ -427,6 +435,36 @@ impl PromClient {
         Ok(answer)
     }
 
+    /// The response body, read piece by piece up to `--max-response-size`: a longer one
+    /// (announced or sent) fails before it fills memory.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        endpoint: &str,
+    ) -> Result<Vec<u8>, PromError> {
+        let limit = self.max_response_bytes;
+        let too_large = || PromError::TooLarge {
+            endpoint: endpoint.to_string(),
+            limit,
+        };
+        let announced = response.content_length().unwrap_or(0);
+        if announced > limit {
+            return Err(too_large());
+        }
+        let mut body = Vec::with_capacity(announced as usize);
+        while let Some(piece) = response
+            .chunk()
+            .await
+            .map_err(|e| self.transport_error(endpoint, e))?
+        {
+            if (body.len() + piece.len()) as u64 > limit {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&piece);
+        }
+        Ok(body)
+    }
+
     fn transport_error(&self, endpoint: &str, error: reqwest::Error) -> PromError {
         // A connect timeout means the server is unreachable, not that the query is slow.
         if error.is_timeout() && !error.is_connect() {
@@ -436,18 +474,7 @@ impl PromClient {
             };
         }
         // The URL (with the query) is named by `endpoint`; the error chain names the cause.
-        let error = error.without_url();
-        let mut reason = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            reason.push_str(": ");
-            reason.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        PromError::Transport {
-            endpoint: endpoint.to_string(),
-            reason,
-        }
+        PromError::transport(endpoint, &error.without_url())
     }
 }
 
@@ -538,9 +565,33 @@ fn ms_to_param(ms: i64) -> String {
     }
 }
 
+/// The length of the query string a GET would send: the parameters URL-encoded as the
+/// request encodes them (`{`, `"`, `=~`, `|` and `,` take three bytes each), so a long
+/// PromQL selector goes as a POST form before a server or proxy rejects its URL.
+fn encoded_query_len(url: &Url, params: &[(&str, String)]) -> usize {
+    let mut url = url.clone();
+    url.query_pairs_mut()
+        .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())));
+    url.query().map_or(0, str::len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_post_decision_measures_the_encoded_query() {
+        let url = Url::parse("http://127.0.0.1:9090/api/v1/query_range").expect("a URL");
+        // Each of `{"=~|,` (and the space) is three bytes once encoded; `}` too.
+        let query = r#"m{a=~"x|y",b="z"}"#.to_string();
+        let len = encoded_query_len(&url, &[("query", query.clone())]);
+        assert_eq!(
+            len,
+            "query=".len() + "m%7Ba%3D%7E%22x%7Cy%22%2Cb%3D%22z%22%7D".len()
+        );
+        assert!(len > "query=".len() + query.len());
+        assert_eq!(encoded_query_len(&url, &[]), 0);
+    }
 
     #[test]
     fn params_are_exact_decimal_seconds() {

@@ -71,7 +71,12 @@ pub struct PromConfig {
     pub retry: RetryPolicy,
     /// Queries whose encoded parameters exceed this many bytes are sent as POST forms.
     pub post_threshold: usize,
+    /// A response body longer than this is an error (`--max-response-size`).
+    pub max_response_bytes: u64,
 }
+
+/// `--max-response-size` by default: 512 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 512 << 20;
 
 impl PromConfig {
     /// Defaults for a server URL. Userinfo in the URL (`http://user:pass@host`) becomes
@@ -126,6 +131,7 @@ impl PromConfig {
             backend: Backend::Prometheus,
             retry: RetryPolicy::default(),
             post_threshold: 4_096,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         })
     }
 
@@ -136,6 +142,11 @@ impl PromConfig {
 
     /// Checks the values a user can get wrong.
     pub fn validate(&self) -> Result<(), PromError> {
+        if self.max_response_bytes == 0 {
+            return Err(PromError::Config(
+                "--max-response-size must be at least 1 byte".into(),
+            ));
+        }
         if self.concurrency == 0 {
             return Err(PromError::Config("--concurrency must be at least 1".into()));
         }
@@ -189,6 +200,7 @@ impl PromConfig {
             bearer_token_file: settings.bearer_token_file.as_deref(),
             basic_auth_user: settings.basic_auth_user.as_deref(),
             basic_auth_password_file: settings.basic_auth_password_file.as_deref(),
+            ..Default::default()
         })?;
         match (&config.auth, resolved) {
             (_, Auth::None) => {}

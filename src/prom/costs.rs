@@ -45,6 +45,26 @@ pub fn missing_cost(kind: Kind) -> &'static str {
             "the CPU count is unknown: glibc arena counts cannot be compared across hosts"
         }
         Kind::RedisUsed | Kind::RedisMax => "Redis memory cannot be followed on this host",
+        Kind::GoHeapInuse | Kind::GoHeapAlloc => {
+            "the Go heap cannot be followed: a leak of Go objects cannot be told from native growth"
+        }
+        Kind::GoNextGc => "the Go GC target is unknown (minor)",
+        Kind::GoSys => "memory the Go runtime holds from the OS is unknown (minor)",
+        Kind::GoGoroutines => "goroutine leaks cannot be seen",
+        Kind::GoMemLimit => {
+            "no GOMEMLIMIT is exposed: the Go soft limit cannot be projected against"
+        }
+        Kind::JvmMemoryUsed => {
+            "the JVM pools cannot be followed: old-generation growth cannot be told from native growth"
+        }
+        Kind::JvmMemoryMax => "the JVM pool maxima are unknown: no -Xmx to project against",
+        Kind::JvmLiveData => {
+            "the old generation after full GC is unknown: the heap floor is less sharp"
+        }
+        Kind::JvmGcPauses | Kind::JvmThreads => {
+            "JVM GC and thread activity cannot be cited (minor)"
+        }
+        Kind::PythonGcCollected => "Python GC activity cannot be cited (minor)",
     }
 }
 

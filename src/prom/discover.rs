@@ -8,7 +8,7 @@ use super::errors::PromError;
 use super::fetch::{FetchWindow, KindQuery};
 use super::plan::auto_step;
 use crate::catalog::Catalog;
-use crate::kind::{Kind, Scope};
+use crate::kind::{Kind, Runtime, Scope};
 use crate::series::RawSeries;
 use crate::subject::Subject;
 use futures_util::StreamExt;
@@ -141,6 +141,10 @@ pub fn build_report(
     }
     let present_anywhere: BTreeSet<Kind> =
         per_host.values().flat_map(|k| k.keys().copied()).collect();
+    // Kinds of other runtimes than the one found (Node.js when none is) are not missing.
+    let runtime = Runtime::detect(present_anywhere.iter().copied()).unwrap_or(Runtime::Node);
+    let ours = |k: &Kind| k.runtime().is_none_or(|r| r == runtime);
+    let our_kinds: Vec<Kind> = kinds.iter().copied().filter(ours).collect();
     let hosts = per_host
         .iter()
         .map(|(host, by_kind)| {
@@ -156,7 +160,7 @@ pub fn build_report(
                     Some(presence(*kind, series, &points, interval))
                 })
                 .collect();
-            let missing = missing_on_host(host, kinds, by_kind, &present_anywhere);
+            let missing = missing_on_host(host, &our_kinds, by_kind, &present_anywhere);
             HostDiscovery {
                 host: host.clone(),
                 kinds: present,
@@ -166,7 +170,7 @@ pub fn build_report(
         .collect();
     let missing_everywhere = kinds
         .iter()
-        .filter(|k| !present_anywhere.contains(k) && k.scope() != Scope::Redis)
+        .filter(|k| !present_anywhere.contains(k) && k.scope() != Scope::Redis && ours(k))
         .map(|k| Missing {
             kinds: vec![*k],
             cost: missing_cost(*k).to_string(),
@@ -458,5 +462,41 @@ mod tests {
             .flat_map(|m| m.kinds.clone())
             .collect();
         assert_eq!(everywhere, vec![Kind::CgroupRss, Kind::HostCpus]);
+    }
+
+    #[test]
+    fn another_runtimes_kinds_are_not_missing() {
+        let window = FetchWindow {
+            start: 0.0,
+            end: 900.0,
+            step: 60.0,
+        };
+        let all: Vec<i64> = (0..=15).map(|i| i * 60).collect();
+        let found = BTreeMap::from([
+            (Kind::GoHeapInuse, vec![series("g", "10.0.0.5:2112", &all)]),
+            (Kind::ProcessRss, vec![series("r", "10.0.0.5:2112", &all)]),
+        ]);
+        let kinds = [
+            Kind::HeapUsed,
+            Kind::GoHeapInuse,
+            Kind::GoGoroutines,
+            Kind::JvmMemoryUsed,
+            Kind::ProcessRss,
+        ];
+        let r = build_report(
+            "http://p",
+            window,
+            &kinds,
+            &found,
+            &BTreeMap::new(),
+            &Subject::default(),
+            vec![],
+        );
+        let everywhere: Vec<Kind> = r
+            .missing_everywhere
+            .iter()
+            .flat_map(|m| m.kinds.clone())
+            .collect();
+        assert_eq!(everywhere, vec![Kind::GoGoroutines]);
     }
 }

@@ -2,6 +2,7 @@
 //! `errorType`s, and what the caller can do about each (retry, split the range, or stop).
 
 use std::fmt;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// The `errorType` of a Prometheus API error response.
@@ -79,25 +80,119 @@ impl fmt::Display for ErrorType {
     }
 }
 
+/// What failed below HTTP, which decides whether a retry can help and what to advise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransportCause {
+    /// Nothing listens at the address: retrying will not help (no retry storm).
+    Refused,
+    /// The host name does not resolve.
+    Dns,
+    /// The TLS handshake failed: an untrusted certificate, or TLS to a plain-HTTP port.
+    Tls,
+    /// The connection broke (reset, closed early): worth another try.
+    Broken,
+    Other,
+}
+
+impl TransportCause {
+    /// Classifies an error chain (an HTTP client's error and its sources).
+    pub fn of(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut messages = String::new();
+        let mut kinds = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = next {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                kinds.push(io.kind());
+            }
+            messages.push_str(&e.to_string().to_ascii_lowercase());
+            messages.push('\n');
+            next = e.source();
+        }
+        use std::io::ErrorKind::*;
+        const DNS: [&str; 3] = ["dns error", "failed to lookup address", "name resolution"];
+        const TLS: [&str; 6] = [
+            "certificate",
+            "invalidcontenttype",
+            "corrupt message",
+            "handshake",
+            "received fatal alert",
+            "tls",
+        ];
+        let broken = [
+            ConnectionReset,
+            ConnectionAborted,
+            BrokenPipe,
+            UnexpectedEof,
+        ];
+        if kinds.contains(&ConnectionRefused) {
+            TransportCause::Refused
+        } else if DNS.iter().any(|m| messages.contains(m)) {
+            TransportCause::Dns
+        } else if TLS.iter().any(|m| messages.contains(m)) {
+            TransportCause::Tls
+        } else if kinds.iter().any(|k| broken.contains(k))
+            || messages.contains("connection closed")
+            || messages.contains("reset")
+        {
+            TransportCause::Broken
+        } else {
+            TransportCause::Other
+        }
+    }
+
+    /// What a user can do about it.
+    pub fn hint(self) -> &'static str {
+        match self {
+            TransportCause::Refused => {
+                "nothing listens there: check the host and port in the URL and that the server is running"
+            }
+            TransportCause::Dns => {
+                "the host name does not resolve: check its spelling in the URL and this machine's DNS settings"
+            }
+            TransportCause::Tls => {
+                "the TLS handshake failed: check that the URL's scheme (http or https) matches the server; for a private CA pass --ca-cert FILE (or --insecure to skip verification)"
+            }
+            TransportCause::Broken => {
+                "the connection broke off; check the network and any proxy between here and the server"
+            }
+            TransportCause::Other => {
+                "check the URL, the network and TLS settings (--ca-cert, --insecure)"
+            }
+        }
+    }
+}
+
 /// An error talking to a Prometheus-compatible server. Messages never contain credentials.
 #[derive(Debug, thiserror::Error)]
 pub enum PromError {
-    #[error("invalid Prometheus URL `{url}`: {reason}")]
+    #[error(
+        "invalid Prometheus URL `{url}`: {reason}; give the server's base URL, such as https://prometheus.example:9090"
+    )]
     InvalidUrl { url: String, reason: String },
     #[error(transparent)]
     Plan(#[from] super::plan::PlanError),
-    #[error("invalid setting: {0}")]
+    /// A setting that cannot work; the message names the flag and what to do.
+    #[error("{0}")]
     Config(String),
-    #[error("cannot read {what} from `{path}`: {reason}")]
+    #[error(
+        "cannot read {what} from `{path}`: {reason}; check that the file exists and is readable"
+    )]
     ReadFile {
         what: &'static str,
         path: String,
         reason: String,
     },
+    #[error("cannot reach {endpoint}: {reason}; {}", cause.hint())]
+    Transport {
+        endpoint: String,
+        reason: String,
+        cause: TransportCause,
+    },
     #[error(
-        "cannot reach {endpoint}: {reason}; check the URL, the network and TLS settings (--ca-cert, --insecure)"
+        "{endpoint} answered more than {} (--max-response-size); raise --max-response-size, or ask for less: a shorter range, a larger --step, narrower --app/--container",
+        crate::units::format_bytes(*limit as f64)
     )]
-    Transport { endpoint: String, reason: String },
+    TooLarge { endpoint: String, limit: u64 },
     #[error("{endpoint} did not answer within {after:?}; raise --timeout or lower --concurrency")]
     Timeout { endpoint: String, after: Duration },
     #[error("{endpoint} answered HTTP {status}{}: {excerpt}", retry_after.map(|d| format!(" (Retry-After {d:?})")).unwrap_or_default())]
@@ -150,7 +245,10 @@ impl PromError {
     /// Whether trying the same request again may succeed (429, 5xx, timeouts, resets, truncation).
     pub fn is_retryable(&self) -> bool {
         match self {
-            PromError::Transport { .. } | PromError::Timeout { .. } => true,
+            PromError::Transport { cause, .. } => {
+                matches!(cause, TransportCause::Broken | TransportCause::Other)
+            }
+            PromError::Timeout { .. } => true,
             PromError::Decode { truncated, .. } => *truncated,
             PromError::Http { status, .. } => *status == 429 || *status >= 500,
             PromError::NotJson { .. } => false,
@@ -201,6 +299,204 @@ impl PromError {
         }
     }
 }
+
+/// The first connection failure that retrying cannot fix (refused, a name that does not
+/// resolve, a failed TLS handshake), shared by a client's concurrent requests so that the
+/// requests after it fail at once with it instead of each knocking again.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Unreachable(Arc<OnceLock<(String, String, TransportCause)>>);
+
+impl Unreachable {
+    /// Fails with the recorded failure, if there is one.
+    pub(crate) fn check(&self) -> Result<(), PromError> {
+        match self.0.get() {
+            Some((endpoint, reason, cause)) => Err(PromError::Transport {
+                endpoint: endpoint.clone(),
+                reason: reason.clone(),
+                cause: *cause,
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Records `error` when it is such a failure; returns it.
+    pub(crate) fn note(&self, error: PromError) -> PromError {
+        if let PromError::Transport {
+            endpoint,
+            reason,
+            cause,
+        } = &error
+            && !error.is_retryable()
+        {
+            let _ = self.0.set((endpoint.clone(), reason.clone(), *cause));
+        }
+        error
+    }
+}
+
+impl PromError {
+    /// A transport error for `endpoint` from an HTTP client's error: its causes, without
+    /// the wrappers that say nothing ("error sending request", "client error (Connect)"),
+    /// classified so that a refused connection, a name that does not resolve and a failed
+    /// TLS handshake fail at once with advice, while a broken connection is retried.
+    pub fn transport(endpoint: &str, error: &(dyn std::error::Error + 'static)) -> PromError {
+        const WRAPPERS: [&str; 3] = [
+            "error sending request",
+            "client error (Connect)",
+            "client error (SendRequest)",
+        ];
+        let mut parts: Vec<String> = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = next {
+            let text = e.to_string();
+            let text = text.trim();
+            let repeated = parts.last().is_some_and(|last| last.contains(text));
+            if !text.is_empty() && !WRAPPERS.contains(&text) && !repeated {
+                parts.push(text.to_string());
+            }
+            next = e.source();
+        }
+        PromError::Transport {
+            endpoint: endpoint.to_string(),
+            reason: if parts.is_empty() {
+                "the connection failed".to_string()
+            } else {
+                parts.join(": ")
+            },
+            cause: TransportCause::of(error),
+        }
+    }
+
+    /// The error with every one of `secrets` (see [`super::auth::secret_forms`]) cut out
+    /// of the text that came from the server or the network: a proxy's error page, an
+    /// API message or a transport cause that echoes the request's credentials.
+    pub fn redact(self, secrets: &[String]) -> PromError {
+        if secrets.is_empty() {
+            return self;
+        }
+        let r = |text: String| redact_text(text, secrets);
+        match self {
+            PromError::InvalidUrl { url, reason } => PromError::InvalidUrl {
+                url: r(url),
+                reason: r(reason),
+            },
+            PromError::Config(message) => PromError::Config(r(message)),
+            PromError::Transport {
+                endpoint,
+                reason,
+                cause,
+            } => PromError::Transport {
+                endpoint: r(endpoint),
+                reason: r(reason),
+                cause,
+            },
+            PromError::Timeout { endpoint, after } => PromError::Timeout {
+                endpoint: r(endpoint),
+                after,
+            },
+            PromError::TooLarge { endpoint, limit } => PromError::TooLarge {
+                endpoint: r(endpoint),
+                limit,
+            },
+            PromError::Http {
+                endpoint,
+                status,
+                retry_after,
+                excerpt,
+            } => PromError::Http {
+                endpoint: r(endpoint),
+                status,
+                retry_after,
+                excerpt: r(excerpt),
+            },
+            PromError::NotJson {
+                endpoint,
+                content_type,
+                excerpt,
+            } => PromError::NotJson {
+                endpoint: r(endpoint),
+                content_type: r(content_type),
+                excerpt: r(excerpt),
+            },
+            PromError::Decode {
+                endpoint,
+                reason,
+                truncated,
+            } => PromError::Decode {
+                endpoint: r(endpoint),
+                reason: r(reason),
+                truncated,
+            },
+            PromError::Api {
+                endpoint,
+                status,
+                retry_after,
+                error_type,
+                message,
+            } => PromError::Api {
+                endpoint: r(endpoint),
+                status,
+                retry_after,
+                error_type: match error_type {
+                    ErrorType::Other(t) => ErrorType::Other(r(t)),
+                    known => known,
+                },
+                message: r(message),
+            },
+            PromError::CannotSplit { last } => PromError::CannotSplit {
+                last: Box::new(last.redact(secrets)),
+            },
+            PromError::RetriesExhausted { attempts, last } => PromError::RetriesExhausted {
+                attempts,
+                last: Box::new(last.redact(secrets)),
+            },
+            PromError::UnexpectedResult {
+                endpoint,
+                expected,
+                got,
+            } => PromError::UnexpectedResult {
+                endpoint: r(endpoint),
+                expected,
+                got: r(got),
+            },
+            PromError::ReadFile { what, path, reason } => PromError::ReadFile {
+                what,
+                path,
+                reason: r(reason),
+            },
+            other @ PromError::Plan(_) => other,
+        }
+    }
+}
+
+/// `text` with every one of `secrets` (longest first) replaced by `<redacted>`, and a
+/// secret's beginning too where the text was cut short inside it (an excerpt of a body).
+pub fn redact_text(text: String, secrets: &[String]) -> String {
+    // First the tail, while the secret's beginning is still whole there.
+    let (body, ellipsis) = match text.strip_suffix('…') {
+        Some(body) => (body, "…"),
+        None => (text.as_str(), ""),
+    };
+    let cut = secrets.iter().find_map(|secret| {
+        (MIN_CUT_LEN..secret.len())
+            .rev()
+            .filter_map(|k| secret.get(..k))
+            .find(|prefix| body.ends_with(prefix))
+    });
+    let mut out = match cut {
+        Some(prefix) => format!("{}<redacted>{ellipsis}", &body[..body.len() - prefix.len()]),
+        None => text,
+    };
+    for secret in secrets {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), "<redacted>");
+        }
+    }
+    out
+}
+
+/// The shortest beginning of a secret that is cut from the end of an excerpt.
+const MIN_CUT_LEN: usize = 3;
 
 /// Messages with which Prometheus, Mimir, Thanos and VictoriaMetrics refuse a too-large query.
 pub fn message_asks_for_split(message: &str) -> bool {
@@ -265,6 +561,53 @@ mod tests {
         assert!(!http(401).is_retryable());
         assert!(api("canceled", "", 503).is_retryable());
         assert!(!api("bad_data", "", 400).is_retryable());
+    }
+
+    #[test]
+    fn redaction_reaches_nested_errors_and_every_text() {
+        let secrets = vec!["s3cret-value".to_string(), "s3cret".to_string()];
+        let inner = PromError::Http {
+            endpoint: "http://h/api/v1/query_range".into(),
+            status: 400,
+            retry_after: None,
+            excerpt: "echo: Authorization: Bearer s3cret-value; x: s3cret".into(),
+        };
+        let e = PromError::RetriesExhausted {
+            attempts: 3,
+            last: Box::new(inner),
+        }
+        .redact(&secrets);
+        let text = e.to_string();
+        assert!(!text.contains("s3cret"), "{text}");
+        assert_eq!(text.matches("<redacted>").count(), 2, "{text}");
+        let api = api("bad_data", "you sent s3cret-value", 400).redact(&secrets);
+        assert!(!api.to_string().contains("s3cret"), "{api}");
+        // An excerpt cut inside a secret loses the part it shows.
+        let cut = redact_text("x-key: s3cret-va…".into(), &secrets);
+        assert_eq!(cut, "x-key: <redacted>…");
+        assert_eq!(redact_text("plain".into(), &secrets), "plain");
+    }
+
+    #[test]
+    fn transport_causes_decide_retries() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let e = PromError::transport("http://h:1/api/v1/query", &refused);
+        assert!(!e.is_retryable(), "{e}");
+        assert!(e.to_string().contains("nothing listens there"), "{e}");
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(PromError::transport("x", &reset).is_retryable());
+        let dns = std::io::Error::other("dns error: failed to lookup address information");
+        let e = PromError::transport("x", &dns);
+        assert!(
+            !e.is_retryable() && e.to_string().contains("does not resolve"),
+            "{e}"
+        );
+        let tls = std::io::Error::other("received corrupt message of type InvalidContentType");
+        let e = PromError::transport("x", &tls);
+        assert!(
+            !e.is_retryable() && e.to_string().contains("--ca-cert"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -47,13 +47,19 @@ pub fn tag_nameless(series: &mut [RawSeries], kind: Kind) {
 
 /// Whether progress bars may be drawn: stderr is a terminal and the caller allows it.
 pub fn progress_bar(total: u64, enabled: bool) -> ProgressBar {
+    counting_bar(total, enabled, "queries")
+}
+
+/// A progress bar over `total` things called `unit`, drawn only on a terminal.
+pub fn counting_bar(total: u64, enabled: bool, unit: &str) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let style =
-        ProgressStyle::with_template("{spinner} {bar:30} {pos}/{len} queries  {msg}  ETA {eta}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template(&format!(
+        "{{spinner}} {{bar:30}} {{pos}}/{{len}} {unit}  {{msg}}  ETA {{eta}}"
+    ))
+    .unwrap_or_else(|_| ProgressStyle::default_bar());
     bar.set_style(style);
     bar.enable_steady_tick(Duration::from_millis(200));
     bar

@@ -5,8 +5,8 @@ use super::RenderError;
 use super::charts::{self, ChartKind, ChartSpec};
 use super::text::{
     attribution_headline, available_text, ci_text, component_difference, confidence_text,
-    escape_xml as esc, limit_text, p_value_text, rate_text, series_label, share_text, subject_text,
-    target_label, time_to_limit_text, verdict_hex, verdict_label, verdict_meaning,
+    escape_xml as esc, explore_link, limit_text, p_value_text, rate_text, series_label, share_text,
+    subject_text, target_label, time_to_limit_text, verdict_hex, verdict_label, verdict_meaning,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -283,6 +283,13 @@ fn target_section(
         "<p class=\"muted\">{}.</p>",
         esc(verdict_meaning(t.verdict))
     );
+    if let Some(link) = explore_link(report, t) {
+        let _ = writeln!(
+            out,
+            "<p><a href=\"{}\">Explore in Grafana</a></p>",
+            esc(link)
+        );
+    }
     list(out, &t.reasons);
     let mut facts = vec![
         (
@@ -359,6 +366,7 @@ pub fn render_html(report: &Report) -> Result<String, RenderError> {
         );
     }
     verdict_table(&mut out, report);
+    out.push_str(&super::postmortem::html(report));
     comparison(&mut out, report, &specs)?;
     for index in 0..report.targets.len() {
         target_section(&mut out, report, index, &specs)?;

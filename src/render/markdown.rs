@@ -4,8 +4,9 @@
 use super::charts::{self, ChartKind};
 use super::text::{
     attribution_headline, available_text, ci_text, component_difference, confidence_text,
-    escape_md, limit_text, p_value_text, rate_text, series_label, share_text, subject_text,
-    target_label, time_to_limit_text, verdict_label, verdict_meaning,
+    escape_md, explore_link, limit_text, p_value_text, rate_text, rate_with_interval_text,
+    series_label, share_text, subject_text, target_label, time_to_limit_text, verdict_label,
+    verdict_meaning,
 };
 use crate::report::{Report, TargetReport};
 use crate::units::{format_bytes, format_rate};
@@ -144,6 +145,10 @@ fn target_section(out: &mut String, report: &Report, index: usize, chart_dir: Op
         confidence_text(t.confidence)
     );
     let _ = writeln!(out, "_{}._\n", escape_md(verdict_meaning(t.verdict)));
+    if let Some(link) = explore_link(report, t) {
+        // The URL is percent-encoded: no character in it ends a Markdown link.
+        let _ = writeln!(out, "[Explore in Grafana]({link})\n");
+    }
     for reason in &t.reasons {
         let _ = writeln!(out, "- {}", escape_md(reason));
     }
@@ -195,12 +200,7 @@ fn target_section(out: &mut String, report: &Report, index: usize, chart_dir: Op
             || ("-".to_string(), "-".to_string()),
             |tr| {
                 (
-                    format!(
-                        "{} [{}, {}]",
-                        format_rate(tr.slope_per_hour),
-                        format_rate(tr.ci95[0]),
-                        format_rate(tr.ci95[1])
-                    ),
+                    rate_with_interval_text(tr.slope_per_hour, tr.ci95),
                     p_value_text(tr.p_value),
                 )
             },
@@ -244,7 +244,9 @@ pub fn render_markdown(report: &Report, chart_dir: Option<&str>) -> String {
     if !subject.is_empty() {
         let _ = writeln!(out, "Subject: {}\n", escape_md(&subject));
     }
+    out.push_str(&super::postmortem::markdown_sources(report));
     summary_table(&mut out, report);
+    out.push_str(&super::postmortem::markdown(report, chart_dir));
     comparison(&mut out, report);
     hosts_table(&mut out, report);
     if let Some(dir) = chart_dir {

@@ -11,6 +11,8 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod postmortem;
+mod postmortem_text;
 pub mod sparkline;
 pub mod table;
 mod text;
@@ -33,6 +35,8 @@ pub struct TerminalStyle {
     pub color: bool,
     /// Wrap the table to this many columns; `None` leaves lines unwrapped (pipes, files).
     pub width: Option<u16>,
+    /// Show every series of a target, not only those that decide and explain its verdict.
+    pub verbose: bool,
 }
 
 impl TerminalStyle {
@@ -44,6 +48,7 @@ impl TerminalStyle {
         TerminalStyle {
             color: is_tty && !disabled,
             width: if is_tty { width } else { None },
+            verbose: false,
         }
     }
 
@@ -74,6 +79,12 @@ pub enum RenderError {
         #[source]
         source: std::io::Error,
     },
+    /// `--out` names something that cannot be a report directory.
+    #[error("`{path}`: {message}; choose another --out")]
+    OutDir {
+        path: PathBuf,
+        message: &'static str,
+    },
     #[error("could not draw chart `{chart}`: {message}")]
     Chart { chart: String, message: String },
     #[error("the embedded chart font could not be loaded; the binary is damaged, reinstall it")]
@@ -92,7 +103,8 @@ mod tests {
             tty,
             TerminalStyle {
                 color: true,
-                width: Some(90)
+                width: Some(90),
+                verbose: false,
             }
         );
         assert!(!TerminalStyle::decide(Some(OsStr::new("1")), true, Some(90)).color);
@@ -102,7 +114,8 @@ mod tests {
             pipe,
             TerminalStyle {
                 color: false,
-                width: None
+                width: None,
+                verbose: false,
             }
         );
     }

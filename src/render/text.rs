@@ -1,7 +1,8 @@
 //! Wording, number formatting and escaping shared by the text renderers.
 
 use crate::report::{
-    Attribution, ComponentShare, Growth, HostContext, SeriesReport, SubjectInfo, TargetReport,
+    Attribution, ComponentShare, Growth, HostContext, Report, SeriesReport, SubjectInfo,
+    TargetReport,
 };
 use crate::units::{format_bytes, format_hours, format_rate};
 use crate::verdict::Verdict;
@@ -64,16 +65,19 @@ pub fn confidence_text(confidence: f64) -> String {
     }
 }
 
-/// A p-value: `0.042`, or `< 0.001` when smaller.
+/// A p-value to four decimals, `0.0420`, or `< 0.0001` when smaller (as the reasons
+/// write it); `n/a` when it is not a number.
 pub fn p_value_text(p: f64) -> String {
-    if p < 0.001 {
-        "< 0.001".to_string()
+    if p.is_nan() {
+        "n/a".to_string()
+    } else if p < 0.0001 {
+        "< 0.0001".to_string()
     } else {
-        format!("{p:.3}")
+        format!("{:.4}", p.min(1.0))
     }
 }
 
-/// `p = 0.042` or `p < 0.001`.
+/// `p = 0.0420` or `p < 0.0001`.
 pub fn p_clause(p: f64) -> String {
     let text = p_value_text(p);
     if text.starts_with('<') {
@@ -88,14 +92,59 @@ pub fn rate_text(growth: Option<&Growth>) -> String {
     growth.map_or_else(|| "none".to_string(), |g| format_rate(g.bytes_per_hour))
 }
 
-/// `[+2.90 MiB/h, +3.50 MiB/h]`, the 95% interval.
+/// `[+2.90, +3.50] MiB/h`, the 95% interval.
 pub fn ci_text(growth: Option<&Growth>) -> String {
-    growth.map_or_else(String::new, |g| {
-        format!("[{}, {}]", format_rate(g.ci95[0]), format_rate(g.ci95[1]))
-    })
+    growth.map_or_else(String::new, |g| rate_interval_text(g.ci95[0], g.ci95[1]))
 }
 
-/// `+3.20 MiB/h [+2.90 MiB/h, +3.50 MiB/h]`, or `none`.
+/// An interval of rates in one unit, with as many decimals as it takes (up to four) for
+/// bounds that differ to read differently: `[+10.58, +10.62] MiB/h`, `[-531, +1219] B/h`.
+pub fn rate_interval_text(low: f64, high: f64) -> String {
+    if !(low.is_finite() && high.is_finite()) {
+        return "[n/a]".to_string();
+    }
+    let largest = low.abs().max(high.abs());
+    let units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut unit = 0;
+    let mut scale = 1.0;
+    while largest / scale >= 1024.0 && unit < units.len() - 1 {
+        scale *= 1024.0;
+        unit += 1;
+    }
+    let (lo, hi) = (low / scale, high / scale);
+    let spell = |v: f64, decimals: usize| {
+        let sign = if v >= 0.0 { "+" } else { "-" };
+        format!("{sign}{:.decimals$}", v.abs())
+    };
+    let start = if unit == 0 || largest / scale >= 100.0 {
+        0
+    } else if largest / scale >= 10.0 {
+        1
+    } else {
+        2
+    };
+    let mut decimals = start;
+    while decimals < 4 && lo != hi && spell(lo, decimals) == spell(hi, decimals) {
+        decimals += 1;
+    }
+    format!(
+        "[{}, {}] {}/h",
+        spell(lo, decimals),
+        spell(hi, decimals),
+        units[unit]
+    )
+}
+
+/// `+3.20 MiB/h [+2.90, +3.50] MiB/h`: a rate with its interval.
+pub fn rate_with_interval_text(bytes_per_hour: f64, interval: [f64; 2]) -> String {
+    format!(
+        "{} {}",
+        format_rate(bytes_per_hour),
+        rate_interval_text(interval[0], interval[1])
+    )
+}
+
+/// `+3.20 MiB/h [+2.90, +3.50] MiB/h`, or `none`.
 pub fn growth_text(growth: Option<&Growth>) -> String {
     match growth {
         Some(_) => format!("{} {}", rate_text(growth), ci_text(growth)),
@@ -210,9 +259,37 @@ pub fn subject_text(subject: &SubjectInfo) -> String {
     parts.join(" · ")
 }
 
+/// The Grafana Explore link of a target, when the report has one.
+pub fn explore_link<'r>(report: &'r Report, target: &TargetReport) -> Option<&'r str> {
+    report
+        .links
+        .iter()
+        .find(|l| l.service == target.service && l.host == target.host)
+        .map(|l| l.grafana_explore.as_str())
+}
+
 /// `otl-api on host-a`.
 pub fn target_label(target: &TargetReport) -> String {
-    format!("{} on {}", target.service, target.host)
+    visible(&format!("{} on {}", target.service, target.host))
+}
+
+/// Whether `c` would act on a terminal or a page instead of showing: control characters
+/// (escape sequences, NUL, carriage returns) and the bidirectional overrides and isolates
+/// that reorder what is shown around them.
+pub fn is_hidden_control(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// `text` with every hidden control character (see [`is_hidden_control`]) shown as U+FFFD,
+/// for label values printed to a terminal or drawn into a chart.
+pub fn visible(text: &str) -> String {
+    if !text.chars().any(is_hidden_control) {
+        return text.to_string();
+    }
+    text.chars()
+        .map(|c| if is_hidden_control(c) { '\u{fffd}' } else { c })
+        .collect()
 }
 
 /// Escapes text for HTML and XML element content and attribute values.
@@ -225,7 +302,7 @@ pub fn escape_xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c if is_hidden_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -245,6 +322,7 @@ pub fn escape_md(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
             '\n' | '\r' => out.push(' '),
+            c if is_hidden_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -265,6 +343,25 @@ mod tests {
         assert_eq!(share_text(-0.000_084), "0.0%");
         assert_eq!(share_text(0.024), "2.4%");
         assert_eq!(share_text(0.86), "86%");
+    }
+
+    #[test]
+    fn numbers_read_the_same_everywhere() {
+        assert_eq!(p_clause(0.000_01), "p < 0.0001");
+        assert_eq!(p_clause(0.023_14), "p = 0.0231");
+        assert_eq!(p_clause(f64::NAN), "p = n/a");
+        let mib = 1024.0 * 1024.0;
+        assert_eq!(
+            rate_interval_text(10.58 * mib, 10.62 * mib),
+            "[+10.58, +10.62] MiB/h"
+        );
+        assert_eq!(
+            rate_interval_text(2.9 * mib, 3.5 * mib),
+            "[+2.90, +3.50] MiB/h"
+        );
+        assert_eq!(rate_interval_text(-531.0, 1219.0), "[-0.52, +1.19] KiB/h");
+        assert_eq!(rate_interval_text(-531.0, 900.0), "[-531, +900] B/h");
+        assert_eq!(rate_interval_text(f64::NAN, 1.0), "[n/a]");
     }
 
     #[test]

@@ -34,6 +34,20 @@ pub struct Report {
     /// The bundles the report was read from, with their checksums.
     #[serde(default)]
     pub bundles: Vec<super::BundleRef>,
+    /// Per target, links back to Grafana (with `--grafana-url`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<TargetLinks>,
+}
+
+/// Where to look at a target's decisive series in Grafana.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TargetLinks {
+    pub service: String,
+    pub host: String,
+    /// A Grafana Explore view of `queries` over the report's window.
+    pub grafana_explore: String,
+    /// The PromQL shown there: the decisive series first.
+    pub queries: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -223,7 +237,7 @@ pub struct PlateauInfo {
 }
 
 /// One analysed series of a target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SeriesReport {
     pub kind: String,
     /// The V8 heap space for `heap_space_used`; null otherwise.
@@ -245,6 +259,14 @@ pub struct SeriesReport {
     /// Downsampled samples for charts and sparklines: [unix_seconds, value].
     #[serde(default)]
     pub samples: Vec<[f64; 2]>,
+    /// The role the series plays in the verdict ("heap_floor", "resident", "cache", ...);
+    /// null for series no rule reads.
+    #[serde(default)]
+    pub role: Option<String>,
+    /// What its current regime shows, for a series with a role: "grows", "levelled",
+    /// "flat", "falls", "warming_up", "undetermined" or "insufficient".
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 fn default_view() -> String {

@@ -67,7 +67,9 @@ pub struct TargetChange {
     /// Null when the target has no series in that window.
     pub verdict_before: Option<Verdict>,
     pub verdict_after: Option<Verdict>,
-    /// The series whose growth decided a verdict in either window (after first), when any.
+    /// The series to read first: the one a verdict rests on (after, then before; the
+    /// engine's current regime), or one of its kind when it has no rate in a window,
+    /// else the one whose rate changed most clearly.
     #[serde(default)]
     pub decisive: Option<String>,
     /// Per series found in either window.

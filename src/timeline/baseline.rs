@@ -27,7 +27,8 @@ const METHOD: &str = "per-series Sen's slope in each window with its 95% interva
     change = after - before with standard error sqrt(se_before² + se_after²); \
     two-sided z test at 5% (significant when the change's 95% interval excludes zero)";
 
-/// `heap_used floor`, `heap_space_used{old} floor`, `cgroup_cache`.
+/// `heap_used floor`, `heap_space_used{old} floor`, `process_rss outside heap`,
+/// `cgroup_cache`: the names the verdict engine gives its series.
 pub fn series_name(s: &SeriesReport) -> String {
     let mut name = s.kind.clone();
     if let Some(space) = &s.space {
@@ -35,7 +36,7 @@ pub fn series_name(s: &SeriesReport) -> String {
     }
     if s.view != "raw" {
         name.push(' ');
-        name.push_str(&s.view);
+        name.push_str(&s.view.replace('_', " "));
     }
     name
 }
@@ -90,14 +91,30 @@ pub fn compare_series(
     out
 }
 
-/// The series the verdict rests on: of the growth's kind, the floor first.
+/// The series the verdict rests on: the one of the current regime, else the one the
+/// growth names (a kind: its floor first; or a series name).
 fn decisive(t: &TargetReport) -> Option<String> {
+    let named = |name: &str| {
+        t.series
+            .iter()
+            .map(series_name)
+            .find(|n| n.as_str() == name)
+    };
+    if let Some(found) = t.current_regime.as_ref().and_then(|r| named(&r.series)) {
+        return Some(found);
+    }
     let kind = &t.growth.as_ref()?.kind;
     let of_kind = || t.series.iter().filter(|s| &s.kind == kind);
     of_kind()
         .find(|s| s.view == "floor")
         .or_else(|| of_kind().next())
         .map(series_name)
+        .or_else(|| named(kind))
+}
+
+/// `heap_used` of `heap_used floor`, `heap_space_used` of `heap_space_used{old} floor`.
+fn kind_of(name: &str) -> &str {
+    name.split([' ', '{']).next().unwrap_or(name)
 }
 
 fn find_series<'a>(t: Option<&'a TargetReport>, name: &str) -> Option<&'a SeriesReport> {
@@ -121,21 +138,53 @@ fn compare_target(before: Option<&TargetReport>, after: Option<&TargetReport>) -
             }
         }
     }
-    let series = names
+    let series: Vec<RateChange> = names
         .into_iter()
         .map(|name| {
             let (b, a) = (find_series(before, &name), find_series(after, &name));
             compare_series(name, b, a)
         })
         .collect();
+    // The series a verdict rests on; else the clearest change.
+    let strongest = || {
+        series
+            .iter()
+            .filter(|c: &&RateChange| c.change.is_some())
+            .max_by(|a, b| {
+                let z = |c: &RateChange| c.z.map_or(0.0, f64::abs);
+                z(a).total_cmp(&z(b))
+            })
+            .map(|c| c.series.clone())
+    };
+    // A decisive series without a rate in one window (the engine fits no trend to a
+    // floor it does not judge) gives way to a series of its kind that has both.
+    let compared = |name: &String| {
+        series
+            .iter()
+            .any(|c| &c.series == name && c.change.is_some())
+    };
+    let kin = |name: &String| {
+        series
+            .iter()
+            .find(|c| c.change.is_some() && kind_of(&c.series) == kind_of(name))
+            .map(|c| c.series.clone())
+    };
+    let candidates: Vec<String> = [after, before]
+        .into_iter()
+        .flatten()
+        .filter_map(decisive)
+        .collect();
+    let decisive = candidates
+        .iter()
+        .find_map(|n| if compared(n) { Some(n.clone()) } else { kin(n) })
+        .or_else(|| candidates.first().cloned())
+        .or_else(strongest);
     TargetChange {
         service: any.map(|t| t.service.clone()).unwrap_or_default(),
         host: any.map(|t| t.host.clone()).unwrap_or_default(),
         verdict_before: before.map(|t| t.verdict),
         verdict_after: after.map(|t| t.verdict),
-        decisive: after
-            .and_then(decisive)
-            .or_else(|| before.and_then(decisive)),
+        decisive,
         series,
     }
 }
@@ -201,6 +250,7 @@ mod tests {
             }),
             segments: Vec::new(),
             samples: Vec::new(),
+            ..SeriesReport::default()
         }
     }
 
@@ -231,6 +281,39 @@ mod tests {
         assert!(!c.significant);
         assert!(c.p_value.is_some_and(|p| p > 0.3), "{c:?}");
         assert!(c.change_interval.is_some_and(|[l, h]| l < 0.0 && h > 0.0));
+    }
+
+    #[test]
+    fn the_decisive_series_is_the_current_regimes_else_the_growths() {
+        use crate::report::{Growth, Regime};
+        let raw = SeriesReport {
+            view: "raw".into(),
+            ..series(1.0, 1.0, 5.0)
+        };
+        let rss = SeriesReport {
+            kind: "process_rss".into(),
+            view: "outside_heap".into(),
+            ..series(1.0, 1.0, 5.0)
+        };
+        let mut t = TargetReport {
+            series: vec![raw, series(1.0, 1.0, 5.0), rss],
+            growth: Some(Growth {
+                kind: "heap_used".into(),
+                ..Growth::default()
+            }),
+            ..TargetReport::default()
+        };
+        // A kind: its floor first.
+        assert_eq!(decisive(&t).as_deref(), Some("heap_used floor"));
+        // A series name, as the engine gives it.
+        t.growth.as_mut().expect("growth").kind = "process_rss outside heap".into();
+        assert_eq!(decisive(&t).as_deref(), Some("process_rss outside heap"));
+        // The current regime's series wins.
+        t.current_regime = Some(Regime {
+            series: "heap_used".into(),
+            ..Regime::default()
+        });
+        assert_eq!(decisive(&t).as_deref(), Some("heap_used"));
     }
 
     #[test]

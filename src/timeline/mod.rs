@@ -6,6 +6,8 @@
 mod around;
 pub mod baseline;
 
+pub use around::MAX_SPAN_SECONDS;
+
 use crate::kind::Kind;
 use crate::report::{TargetReport, TimelineEvent};
 use crate::target::Target;

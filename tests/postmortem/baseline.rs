@@ -1,7 +1,7 @@
 //! Before and after on generated data: a known change of the growth rate at a deploy is
 //! recovered within its interval, and the same rate in both windows is no change.
 
-use super::util::report;
+use super::util::{md_section, report, stdout_of};
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use serde_json::Value;
@@ -70,19 +70,23 @@ fn a_known_rate_change_is_recovered_within_its_interval() {
     write_case(&file, 0.1, 5.8, 7);
     let deploy = super::util::rfc3339(T0 + 3 * DAY);
     let mark = format!("{deploy}=deploy v2.3");
-    let r = report(&[
-        "diagnose",
-        "--input",
-        file.to_str().expect("utf-8"),
-        "--start",
-        &deploy,
-        "--baseline-range",
-        "3d",
-        "--mark",
-        &mark,
-        "--format",
-        "json",
-    ]);
+    let input = file.to_str().expect("utf-8");
+    let spelled = |format: &str| {
+        stdout_of(&[
+            "diagnose",
+            "--input",
+            input,
+            "--start",
+            &deploy,
+            "--baseline-range",
+            "3d",
+            "--mark",
+            &mark,
+            "--format",
+            format,
+        ])
+    };
+    let r: Value = serde_json::from_str(&spelled("json")).expect("report JSON");
     let b = &r["baseline"];
     assert_eq!(b["window"]["start"], super::util::rfc3339(T0));
     assert_eq!(b["window"]["end"], deploy);
@@ -118,6 +122,36 @@ fn a_known_rate_change_is_recovered_within_its_interval() {
     assert!(
         heap["slope_after"].as_f64().unwrap_or(0.0) > heap["slope_before"].as_f64().unwrap_or(0.0)
     );
+    // report.md opens with the sentence to quote and the decisive row of the table; the
+    // terminal says the same.
+    let md = spelled("markdown");
+    let (_, summary) = md_section(&md, "## Before and after");
+    assert!(
+        summary.contains("before the deploy v2.3") && summary.contains("a change of +5."),
+        "{summary}"
+    );
+    // The row of the series the verdict rests on: the engine's current regime.
+    let name = target["decisive"].as_str().expect("a decisive series");
+    let regime = r["targets"][0]["current_regime"]["series"]
+        .as_str()
+        .expect("the current regime's series");
+    let kind = |n: &str| n.split([' ', '{']).next().unwrap_or(n).to_string();
+    assert_eq!(
+        kind(name),
+        kind(regime),
+        "{name} is not of the kind of {regime}"
+    );
+    let row = format!("| api on 10.0.0.5 | **{}** |", name.replace('_', "\\_"));
+    let decisive = summary
+        .find(&row)
+        .unwrap_or_else(|| panic!("no {row} in {summary}"));
+    assert!(
+        summary.find("<details>").is_none_or(|d| decisive < d),
+        "{summary}"
+    );
+    let table = spelled("table");
+    assert!(table.contains("\nBefore and after:\n"), "{table}");
+    assert!(table.contains("before the deploy v2.3"), "{table}");
 }
 
 #[test]

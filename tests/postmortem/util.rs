@@ -14,15 +14,20 @@ pub fn memgrowth() -> Command {
     cmd
 }
 
-/// Runs memgrowth, expects success, parses stdout as the JSON report.
-pub fn report(args: &[&str]) -> Value {
+/// Runs memgrowth, expects success, returns its stdout.
+pub fn stdout_of(args: &[&str]) -> String {
     let output = memgrowth().args(args).output().expect("run memgrowth");
     assert!(
         output.status.success(),
         "memgrowth {args:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("report JSON")
+    String::from_utf8(output.stdout).expect("utf-8 stdout")
+}
+
+/// Runs memgrowth, expects success, parses stdout as the JSON report.
+pub fn report(args: &[&str]) -> Value {
+    serde_json::from_str(&stdout_of(args)).expect("report JSON")
 }
 
 /// The report without `source` and `bundles` (where the data came from differs by design).
@@ -89,4 +94,15 @@ pub fn verdicts(report: &Value) -> Vec<(String, String, String)> {
 
 pub fn rfc3339(unix_seconds: i64) -> String {
     memgrowth::units::rfc3339(unix_seconds as f64)
+}
+
+/// Where the Markdown section under `heading` (a `## ` line) starts, and its text up to
+/// the next `## ` heading.
+pub fn md_section<'a>(md: &'a str, heading: &str) -> (usize, &'a str) {
+    let start = md
+        .find(&format!("\n{heading}\n"))
+        .unwrap_or_else(|| panic!("no {heading:?} in {md}"))
+        + 1;
+    let end = md[start..].find("\n## ").map_or(md.len(), |i| start + i);
+    (start, &md[start..end])
 }

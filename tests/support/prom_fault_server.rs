@@ -1,6 +1,7 @@
 //! A small fault-injecting HTTP server on 127.0.0.1 that speaks enough of the Prometheus
 //! API to answer range queries, and misbehaves on demand: error storms with Retry-After,
-//! stalls, connections reset mid-body, truncated JSON, HTML pages, wrong content types.
+//! stalls, connections reset mid-body, truncated JSON, HTML pages, wrong content types,
+//! bodies that echo the request's credentials back.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, VecDeque};
@@ -27,6 +28,10 @@ pub enum Fault {
     ResetMidBody,
     /// A 200 whose JSON stops halfway, with a Content-Length that matches what is sent.
     TruncatedJson,
+    /// A status whose body repeats every request header and parameter, as careless
+    /// proxies and debugging gateways do; `json` makes it a Prometheus API error whose
+    /// message holds them.
+    Echo { status: u16, json: bool },
 }
 
 impl Fault {
@@ -77,6 +82,10 @@ struct State {
     seen: Vec<SeenRequest>,
     /// When set, every request fails like this once the script is used up.
     always: Option<Fault>,
+    /// Requests whose parameter has a value get this fault, before the script.
+    when: Vec<(String, String, Fault)>,
+    /// Requests whose parameter has a value get a correct answer with this warning.
+    warn: Vec<(String, String, String)>,
 }
 
 /// The running server; it stops when the test's runtime ends.
@@ -117,6 +126,25 @@ impl FaultServer {
 
     pub fn heal(&self) {
         self.state.lock().unwrap().always = None;
+    }
+
+    /// Requests whose `param` is `value` (e.g. the `start` of one chunk) always get `fault`.
+    pub fn fail_when(&self, param: &str, value: &str, fault: Fault) {
+        self.state
+            .lock()
+            .unwrap()
+            .when
+            .push((param.into(), value.into(), fault));
+    }
+
+    /// Requests whose `param` is `value` get a correct answer carrying `warning`, as a
+    /// Thanos or Mimir partial response does.
+    pub fn warn_when(&self, param: &str, value: &str, warning: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .warn
+            .push((param.into(), value.into(), warning.into()));
     }
 
     pub fn push(&self, fault: Fault) {
@@ -166,18 +194,35 @@ impl FaultServer {
         let (path, query) = target.split_once('?').unwrap_or((&target, ""));
         let mut params = parse_form(query);
         params.extend(parse_form(&body));
+        let seen_headers = headers.clone();
         let seen = SeenRequest {
             method,
             path: path.to_string(),
             params: params.clone(),
             headers,
         };
-        let fault = {
+        let matches = |(k, v): (&String, &String)| params.get(k) == Some(v);
+        let (fault, warning) = {
             let mut state = self.state.lock().unwrap();
             state.seen.push(seen);
-            state.script.pop_front().or_else(|| state.always.clone())
+            let ruled = state
+                .when
+                .iter()
+                .find(|(k, v, _)| matches((k, v)))
+                .map(|(_, _, f)| f.clone());
+            let warning = state
+                .warn
+                .iter()
+                .find(|(k, v, _)| matches((k, v)))
+                .map(|(_, _, w)| w.clone());
+            let fault = ruled.or_else(|| state.script.pop_front().or_else(|| state.always.clone()));
+            (fault, warning)
         };
-        let good = answer(path, &params);
+        let mut good = answer(path, &params);
+        if let Some(w) = warning {
+            let w = w.replace('\\', "\\\\").replace('"', "\\\"");
+            good = good.replacen('{', &format!(r#"{{"warnings":["{w}"],"#), 1);
+        }
         match fault {
             None | Some(Fault::Ok) => {
                 respond(&mut stream, 200, "application/json", &[], good.as_bytes()).await
@@ -204,6 +249,31 @@ impl FaultServer {
                 stream.set_zero_linger()?;
                 drop(stream);
                 Ok(())
+            }
+            Some(Fault::Echo { status, json }) => {
+                let mut echoed = String::from("request headers:");
+                for (k, v) in &seen_headers {
+                    echoed.push_str(&format!(" {k}: {v};"));
+                }
+                for (k, v) in &params {
+                    echoed.push_str(&format!(" {k}={v};"));
+                }
+                if json {
+                    let message = echoed.replace('\\', "\\\\").replace('"', "\\\"");
+                    let body = format!(
+                        r#"{{"status":"error","errorType":"bad_data","error":"{message}"}}"#
+                    );
+                    respond(
+                        &mut stream,
+                        status,
+                        "application/json",
+                        &[],
+                        body.as_bytes(),
+                    )
+                    .await
+                } else {
+                    respond(&mut stream, status, "text/plain", &[], echoed.as_bytes()).await
+                }
             }
             Some(Fault::TruncatedJson) => {
                 let cut = &good.as_bytes()[..good.len() / 2];
@@ -266,8 +336,31 @@ fn decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A correct answer: for `query_range`, two series whose value at each evaluation
-/// timestamp t (seconds) is t and 2t; for other endpoints, a small valid answer.
+/// The metric a query or `match[]` selector names (`name{...}`), or `m`.
+fn metric_of(selector: &str) -> String {
+    let name: String = selector
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
+        .collect();
+    if name.is_empty() {
+        "m".to_string()
+    } else {
+        name
+    }
+}
+
+/// The labels of host `host`'s series of `name`: a job label for named metrics.
+fn labels_of(name: &str, host: &str) -> String {
+    if name == "m" {
+        format!(r#"{{"__name__":"m","instance":"{host}:1"}}"#)
+    } else {
+        format!(r#"{{"__name__":"{name}","instance":"{host}:1","job":"m"}}"#)
+    }
+}
+
+/// A correct answer: for `query_range`, two series (hosts a and b) of the queried
+/// metric whose value at each evaluation timestamp t (seconds) is t and 2t; for
+/// `series`, those two label sets; for other endpoints, a small valid answer.
 pub fn answer(path: &str, params: &BTreeMap<String, String>) -> String {
     if path.ends_with("/api/v1/query_range") {
         let num = |k: &str| {
@@ -277,6 +370,7 @@ pub fn answer(path: &str, params: &BTreeMap<String, String>) -> String {
                 .unwrap_or(0.0)
         };
         let (start, end, step) = (num("start"), num("end"), num("step").max(1.0));
+        let name = metric_of(params.get("query").map(String::as_str).unwrap_or(""));
         let mut values_a = Vec::new();
         let mut values_b = Vec::new();
         let mut t = start;
@@ -286,9 +380,18 @@ pub fn answer(path: &str, params: &BTreeMap<String, String>) -> String {
             t += step;
         }
         format!(
-            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"m","instance":"a:1"}},"values":[{}]}},{{"metric":{{"__name__":"m","instance":"b:1"}},"values":[{}]}}]}}}}"#,
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{},"values":[{}]}},{{"metric":{},"values":[{}]}}]}}}}"#,
+            labels_of(&name, "a"),
             values_a.join(","),
+            labels_of(&name, "b"),
             values_b.join(",")
+        )
+    } else if path.ends_with("/api/v1/series") {
+        let name = metric_of(params.get("match[]").map(String::as_str).unwrap_or(""));
+        format!(
+            r#"{{"status":"success","data":[{},{}]}}"#,
+            labels_of(&name, "a"),
+            labels_of(&name, "b")
         )
     } else if path.ends_with("/api/v1/labels") {
         r#"{"status":"success","data":["__name__","instance"]}"#.to_string()

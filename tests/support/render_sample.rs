@@ -122,6 +122,7 @@ fn series(
         }],
         models,
         samples,
+        ..SeriesReport::default()
     }
 }
 
@@ -247,6 +248,7 @@ pub fn sample_report() -> Report {
     other.insert("min_points".to_string(), 48.0);
     other.insert("min_span_hours".to_string(), 12.0);
     Report {
+        links: Vec::new(),
         schema_version: SCHEMA_VERSION,
         tool: ToolInfo { name: "memgrowth".to_string(), version: "0.1.0".to_string() },
         window: Window {

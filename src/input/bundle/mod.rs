@@ -16,14 +16,12 @@ pub use verify::{FileCheck, FileStatus, Verification, bundle_ref, verify, warnin
 pub use writer::BundleWriter;
 
 use super::InputError;
-use crate::frame::{TidyFrame, TidySeries};
+use crate::frame::{FrameError, TidySeries, decode_parquet};
 use crate::kind::Kind;
 use crate::report::{SourceInfo, SubjectInfo, ToolInfo, Window};
 use crate::series::{RawSeries, merge_by_labels};
-use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Cursor;
 use std::path::Path;
 
 /// Name of the manifest file in a bundle directory.
@@ -332,16 +330,12 @@ pub(super) fn read_tidy(path: &Path, bytes: Vec<u8>) -> Result<Vec<TidySeries>, 
         path: path.to_path_buf(),
         message,
     };
-    let df = ParquetReader::new(Cursor::new(bytes)).finish().map_err(|e| {
-        fail(format!(
+    decode_parquet(bytes).map_err(|e| match e {
+        FrameError::Parquet(e) => fail(format!(
             "cannot read the {len}-byte file as Parquet ({e}); is it truncated? a whole Parquet file ends with `PAR1`"
-        ))
-    })?;
-    let frame = TidyFrame::from_dataframe(df)
-        .map_err(|e| fail(format!("not a memgrowth tidy frame: {e}")))?;
-    frame
-        .to_series()
-        .map_err(|e| fail(format!("not a memgrowth tidy frame: {e}")))
+        )),
+        e => fail(format!("not a memgrowth tidy frame: {e}")),
+    })
 }
 
 /// Reads a tidy frame held in `bytes` (read from `path`) back into raw series.

@@ -4,13 +4,12 @@ use super::{
     CHUNK_DIR, Chunk, FetchWarning, FileEntry, MANIFEST, Manifest, SERIES_FILE, read_manifest,
     read_tidy, redact_location, sha256_hex,
 };
-use crate::frame::{SeriesKey, TidyFrame, TidySeries};
+use crate::frame::{SeriesKey, TidySeries, encode_parquet};
 use crate::input::InputError;
 use crate::kind::Kind;
 use crate::report::SubjectInfo;
 use crate::series::RawSeries;
 use crate::subject::Subject;
-use polars::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Write;
@@ -301,33 +300,84 @@ fn write_frame(path: &Path, series: &[TidySeries]) -> Result<(u64, usize, String
         path: path.to_path_buf(),
         message,
     };
-    let frame =
-        TidyFrame::from_series(series).map_err(|e| fail(format!("cannot build the frame: {e}")))?;
-    let rows = frame.rows();
-    let mut df = frame.into_dataframe();
-    let mut buf = Vec::new();
-    ParquetWriter::new(&mut buf)
-        .finish(&mut df)
-        .map_err(|e| fail(format!("cannot encode Parquet: {e}")))?;
+    let (buf, rows) =
+        encode_parquet(series).map_err(|e| fail(format!("cannot encode Parquet: {e}")))?;
     write_atomic(path, &buf)?;
     Ok((buf.len() as u64, rows, sha256_hex(&buf)))
 }
 
-/// Writes `bytes` to `path` via a temporary file, fsync and rename, then syncs the directory.
+/// Writes `bytes` to `path` via a uniquely named temporary file beside it, fsync and
+/// rename, then syncs the directory. Two writers of one folder never share a temporary
+/// file, and one that fails removes its own.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
-    let tmp = path.with_extension("tmp");
     let io = |e| InputError::io(path, e);
-    {
-        let mut f = File::create(&tmp).map_err(io)?;
-        f.write_all(bytes).map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::rename(&tmp, path).map_err(io)?;
-    if let Some(parent) = path.parent() {
-        // Persist the rename; not every platform can open a directory, so best effort.
-        if let Ok(d) = File::open(parent) {
-            let _ = d.sync_all();
-        }
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Dropped on any error below, which deletes the temporary file.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(parent)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    // Persist the rename; not every platform can open a directory, so best effort.
+    if let Ok(d) = File::open(parent) {
+        let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect()
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_file_never_mix_or_collide() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("manifest.json");
+        let a = vec![b'a'; 256 * 1024];
+        let b = vec![b'b'; 128 * 1024];
+        std::thread::scope(|scope| {
+            for bytes in [&a, &b] {
+                let path = &path;
+                scope.spawn(move || {
+                    for _ in 0..20 {
+                        write_atomic(path, bytes).expect("every write succeeds");
+                    }
+                });
+            }
+        });
+        let got = std::fs::read(&path).unwrap();
+        assert!(got == a || got == b, "a mix of {} bytes", got.len());
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should go: the rename fails.
+        let path = dir.path().join("series.parquet");
+        std::fs::create_dir(&path).unwrap();
+        std::fs::write(path.join("keep"), b"x").unwrap();
+        let err = write_atomic(&path, b"data").unwrap_err();
+        assert!(err.to_string().contains("series.parquet"), "{err}");
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+    }
 }

@@ -19,6 +19,10 @@ pub const PROJECTED: RGBColor = RGBColor(0xf3, 0xf4, 0xf6);
 pub const RESTART: RGBColor = RGBColor(0xf5, 0x9e, 0x0b);
 pub const RSS: RGBColor = RGBColor(0xea, 0x58, 0x0c);
 pub const CACHE: RGBColor = RGBColor(0x7d, 0xd3, 0xfc);
+/// Timeline events: marks given with `--mark`, OOM kills, growth onsets.
+pub const MARK: RGBColor = RGBColor(0xc0, 0x26, 0xd3);
+pub const OOM: RGBColor = RGBColor(0x99, 0x1b, 0x1b);
+pub const ONSET: RGBColor = RGBColor(0x05, 0x96, 0x69);
 
 /// The colour of a memory kind in breakdowns and small multiples.
 pub fn kind_color(kind: &str) -> RGBColor {

@@ -1,8 +1,9 @@
 //! The cgroup breakdown of one target: anonymous memory (rss) and page cache stacked,
 //! with the cgroup usage, the JavaScript heap and the limit drawn over them, so a reader
-//! sees which part of the container's memory moves.
+//! sees which part of the container's memory moves; the timeline's events are drawn over.
 
 use super::axes::{ByteUnit, CACHE, LIMIT, RSS, kind_color};
+use super::events;
 use super::legend::{Legend, Mark};
 use super::panel::{self, Extent, OrText};
 use crate::report::{Report, SeriesReport, TargetReport};
@@ -112,6 +113,10 @@ pub fn draw<DB: DrawingBackend>(
             .or_text()?;
         legend.add(Mark::Line { color, width: 2 }, series.kind.clone());
     }
+    let moments = events::of_target(report, &target.service, &target.host, true);
+    let top = chart.y_range().end;
+    let drawn = events::draw(&mut chart, &moments, (extent.start, extent.end, top), true)?;
+    events::legend(&mut legend, &moments, &drawn);
     if let (None, Some(limit)) = (shown_limit, target.limit_bytes) {
         legend.add(
             Mark::Dashed {

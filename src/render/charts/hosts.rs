@@ -1,7 +1,9 @@
 //! Small multiples: one service on each of its hosts, one panel per host on shared axes,
-//! the same memory kinds in the same colours, so differences between hosts stand out.
+//! the same memory kinds in the same colours, so differences between hosts stand out;
+//! marks, restarts, OOM kills and growth onsets on each host's panel.
 
 use super::axes::{ByteUnit, kind_color};
+use super::events;
 use super::legend::{Legend, Mark};
 use super::panel::{self, Extent, OrText};
 use crate::render::text::verdict_label;
@@ -64,9 +66,22 @@ pub fn draw<DB: DrawingBackend>(
     let rows = targets.len().div_ceil(columns).max(1);
     let panels = plot.split_evenly((rows, columns.max(2)));
     let mut drawn: Vec<&str> = Vec::new();
+    let mut moments = Vec::new();
+    let mut moments_drawn: Vec<String> = Vec::new();
     for (target, area) in targets.iter().zip(panels.iter()) {
         let caption = format!("{}: {}", target.host, verdict_label(target.verdict));
         let mut chart = panel::build(area, Some(&caption), extent, unit, true)?;
+        let mine = events::of_target(report, &target.service, &target.host, true);
+        let top = chart.y_range().end;
+        for kind in events::draw(&mut chart, &mine, (extent.start, extent.end, top), false)? {
+            if !moments_drawn.contains(&kind) {
+                moments_drawn.push(kind);
+            }
+        }
+        moments.extend(
+            mine.into_iter()
+                .filter(|e| e.kind != "mark" || std::ptr::eq(*target, targets[0])),
+        );
         let series = shown(target);
         if series.is_empty() {
             panel::empty_note(&mut chart, "no memory series")?;
@@ -97,5 +112,6 @@ pub fn draw<DB: DrawingBackend>(
             *kind,
         );
     }
+    events::legend(&mut legend, &moments, &moments_drawn);
     legend.draw(&side, 40)
 }

@@ -7,6 +7,7 @@
 
 mod axes;
 mod breakdown;
+mod events;
 mod hosts;
 mod legend;
 mod panel;
@@ -183,7 +184,8 @@ pub fn render_svg(report: &Report, spec: &ChartSpec) -> Result<String, RenderErr
     if !svg.ends_with('\n') {
         svg.push('\n');
     }
-    Ok(svg)
+    // Labels reach the text of the chart as they are; control characters must not.
+    Ok(crate::render::text::visible(&svg))
 }
 
 /// Draws one chart as a PNG file at `path`.

@@ -1,11 +1,12 @@
 //! The per-target chart: the deciding series (raw and its post-GC floor), the selected
 //! model solid with its projection dashed to the limit, the rival models, the limit, the
-//! plateau asymptote and the restarts.
+//! plateau asymptote, the restarts, and the timeline's marks, OOM kills and growth onsets.
 
 use super::axes::{
     ByteUnit, DATA, DATA_LIGHT, FLOOR, FONT, LIMIT, MUTED, PROJECTED, RESTART, RIVAL, SELECTED,
     kind_color,
 };
+use super::events;
 use super::legend::{Legend, Mark};
 use super::panel::{self, Extent, OrText, Panel};
 use crate::render::text::{
@@ -174,6 +175,10 @@ pub fn draw<DB: DrawingBackend>(
             format!("restart ({})", restarts.len()),
         );
     }
+    // Marks, OOM kills and growth onsets (the restarts are drawn above).
+    let moments = events::of_target(report, &target.service, &target.host, false);
+    let drawn = events::draw(&mut chart, &moments, (start, end, top), true)?;
+    events::legend(&mut legend, &moments, &drawn);
 
     if let Some(series) = context {
         let color = kind_color("heap_used");

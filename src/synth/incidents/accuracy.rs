@@ -140,6 +140,83 @@ pub struct Summary {
     pub brier: f64,
     /// Mean of the confidences minus the share right: over-confidence when positive.
     pub confidence_gap: f64,
+    /// Reported growth onsets and times to limit against the planted ones, per class
+    /// that has either.
+    pub timing: Vec<TimingRow>,
+}
+
+/// One class's reported onsets and times to limit against the truth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimingRow {
+    pub class: IncidentClass,
+    /// Cases whose current growth began inside the window, and how many reported an onset.
+    pub onsets: usize,
+    pub onsets_reported: usize,
+    /// Median distance between reported and planted onset, hours.
+    pub onset_median_error_h: Option<f64>,
+    /// Share of reported onsets within 5% of the window of the planted one.
+    pub onset_within: Option<f64>,
+    /// Cases whose running process reaches the container limit within 90 days, and how
+    /// many reported a time to limit from the cgroup limit.
+    pub limits: usize,
+    pub limits_reported: usize,
+    /// Median of reported over planted hours to the limit.
+    pub limit_median_ratio: Option<f64>,
+    /// Share of reported intervals (earliest..latest) that hold the planted time.
+    pub limit_covered: Option<f64>,
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+fn timing_row(class: IncidentClass, of: &[&CaseRecord]) -> TimingRow {
+    let mut errors = Vec::new();
+    let mut within = 0;
+    let mut onsets = 0;
+    let mut ratios = Vec::new();
+    let mut covered = 0;
+    let mut intervals = 0;
+    let mut limits = 0;
+    for r in of {
+        let t = &r.truth;
+        let window = t.window_end_s - t.window_start_s;
+        if let Some(g) = t.current_growth().filter(|g| g.onset_s >= t.window_start_s) {
+            onsets += 1;
+            if let Some(o) = &r.report.growth_onset {
+                let error = (o.unix_seconds - g.onset_s).abs();
+                errors.push(error / 3600.0);
+                within += usize::from(error <= 0.05 * window);
+            }
+        }
+        let Some(truth_h) = t.hours_to_limit_at_end.filter(|h| *h > 0.0) else {
+            continue;
+        };
+        limits += 1;
+        if r.report.limit_source.as_deref() != Some("cgroup_limit") {
+            continue;
+        }
+        if let Some(ttl) = &r.report.time_to_limit {
+            ratios.push(ttl.hours / truth_h);
+            intervals += 1;
+            let latest = ttl.latest_hours.unwrap_or(f64::INFINITY);
+            covered += usize::from(ttl.earliest_hours <= truth_h && truth_h <= latest);
+        } else if let Some(h) = r.report.time_to_limit_hours {
+            ratios.push(h / truth_h);
+        }
+    }
+    TimingRow {
+        class,
+        onsets,
+        onsets_reported: errors.len(),
+        onset_within: (!errors.is_empty()).then(|| within as f64 / errors.len() as f64),
+        onset_median_error_h: median(errors),
+        limits,
+        limits_reported: ratios.len(),
+        limit_median_ratio: median(ratios),
+        limit_covered: (intervals > 0).then(|| covered as f64 / intervals as f64),
+    }
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
@@ -150,6 +227,7 @@ fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
 /// Summarises records with `bins` equal-width confidence bins (at least one).
 pub fn summarize(records: &[CaseRecord], bins: usize) -> Summary {
     let mut classes = Vec::new();
+    let mut timing = Vec::new();
     for class in IncidentClass::ALL {
         let of: Vec<&CaseRecord> = records.iter().filter(|r| r.class == class).collect();
         if of.is_empty() {
@@ -161,6 +239,10 @@ pub fn summarize(records: &[CaseRecord], bins: usize) -> Summary {
         }
         let correct = of.iter().filter(|r| r.correct()).count();
         let false_leaks = of.iter().filter(|r| r.false_leak()).count();
+        let row = timing_row(class, &of);
+        if row.onsets > 0 || row.limits > 0 {
+            timing.push(row);
+        }
         classes.push(ClassRow {
             class,
             expected: class.expected(),
@@ -204,6 +286,7 @@ pub fn summarize(records: &[CaseRecord], bins: usize) -> Summary {
         reliability,
         brier: mean(records.iter().map(|r| (r.probability() - hit(r)).powi(2))).unwrap_or(0.0),
         confidence_gap: mean(records.iter().map(|r| r.probability())).unwrap_or(0.0) - accuracy,
+        timing,
     }
 }
 

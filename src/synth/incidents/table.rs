@@ -89,6 +89,42 @@ fn reliability_table(s: &Summary) -> Table {
     Table { header, rows }
 }
 
+fn timing_table(s: &Summary) -> Table {
+    let header = [
+        "class",
+        "onsets",
+        "reported",
+        "median error",
+        "within 5%",
+        "limits",
+        "reported",
+        "median ratio",
+        "interval holds",
+    ]
+    .iter()
+    .map(|h| h.to_string())
+    .collect();
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+    let rows = s
+        .timing
+        .iter()
+        .map(|t| {
+            vec![
+                t.class.name().to_string(),
+                t.onsets.to_string(),
+                t.onsets_reported.to_string(),
+                or_dash(t.onset_median_error_h.map(hours)),
+                or_dash(t.onset_within.map(percent)),
+                t.limits.to_string(),
+                t.limits_reported.to_string(),
+                or_dash(t.limit_median_ratio.map(|r| format!("{r:.2}"))),
+                or_dash(t.limit_covered.map(percent)),
+            ]
+        })
+        .collect();
+    Table { header, rows }
+}
+
 fn spell(t: &Table, format: Format, out: &mut String) {
     let columns = t.header.len();
     match format {
@@ -141,6 +177,18 @@ pub fn render_summary(s: &Summary, format: Format) -> String {
          insufficient_data); false leak = a leak or restart_masked_leak verdict on a class \
          whose truth is neither."
     );
+    if !s.timing.is_empty() {
+        out.push('\n');
+        spell(&timing_table(s), format, &mut out);
+        out.push('\n');
+        let _ = writeln!(
+            out,
+            "Onsets: cases whose current growth began inside the window, the reported \
+             growth_onset against the planted one. Limits: cases that reach the container \
+             limit within 90 days, the reported time to limit (from the cgroup limit) \
+             against the planted one, and how often its interval holds it."
+        );
+    }
     out.push('\n');
     spell(&reliability_table(s), format, &mut out);
     out.push('\n');

@@ -430,6 +430,53 @@ fn the_summary_counts_accuracy_false_leaks_and_calibration() {
 }
 
 #[test]
+fn reported_onsets_and_times_to_limit_are_held_against_the_planted_ones() {
+    use crate::report::{GrowthOnset, TimeToLimit};
+    use crate::verdict::Verdict as V;
+    let (_, deploy) = generate_series(IncidentClass::DeployLeak, 1);
+    let onset = deploy.current_growth().unwrap().onset_s;
+    let mut near = record(IncidentClass::DeployLeak, V::Leak, 0.9);
+    near.truth = deploy.clone();
+    near.report.growth_onset = Some(GrowthOnset {
+        unix_seconds: onset + 3600.0,
+        ..GrowthOnset::default()
+    });
+    let mut far = near.clone();
+    far.report.growth_onset.as_mut().unwrap().unix_seconds = deploy.window_start_s;
+    let mut silent = near.clone();
+    silent.report.growth_onset = None;
+    let (_, limited) = generate_series(IncidentClass::NearLimitSlow, 0);
+    let hours = limited.hours_to_limit_at_end.unwrap();
+    let mut held = record(IncidentClass::NearLimitSlow, V::Leak, 0.9);
+    held.truth = limited;
+    held.report.limit_source = Some("cgroup_limit".into());
+    held.report.time_to_limit = Some(TimeToLimit {
+        hours: 2.0 * hours,
+        earliest_hours: 0.5 * hours,
+        latest_hours: None,
+        ..TimeToLimit::default()
+    });
+    let mut missed = held.clone();
+    missed.report.time_to_limit.as_mut().unwrap().earliest_hours = 1.5 * hours;
+    let s = summarize(&[near, far, silent, held, missed], 10);
+    let deploys = s
+        .timing
+        .iter()
+        .find(|t| t.class == IncidentClass::DeployLeak)
+        .unwrap();
+    assert_eq!((deploys.onsets, deploys.onsets_reported), (3, 2));
+    assert_eq!(deploys.onset_within, Some(0.5));
+    let limits = s
+        .timing
+        .iter()
+        .find(|t| t.class == IncidentClass::NearLimitSlow)
+        .unwrap();
+    assert_eq!((limits.limits, limits.limits_reported), (2, 2));
+    assert_eq!(limits.limit_median_ratio, Some(2.0));
+    assert_eq!(limits.limit_covered, Some(0.5));
+}
+
+#[test]
 fn runs_return_every_case_in_order_whatever_the_threads() {
     let classes = [IncidentClass::TooLittleData, IncidentClass::WarmUp];
     let judge = |case: &LabelledTarget| TargetReport {
@@ -447,4 +494,112 @@ fn runs_return_every_case_in_order_whatever_the_threads() {
     assert_eq!(keys(&one), keys(&two));
     assert_eq!(one.len(), 10);
     assert!(one.iter().all(|r| r.correct()));
+}
+
+/// Per 3-hour chunk of the window: the chunk's centre and `reduce` of its samples.
+fn per_chunk(
+    points: &[(f64, f64)],
+    t: &GroundTruth,
+    reduce: fn(&mut [f64]) -> f64,
+) -> Vec<(f64, f64)> {
+    let width = 3.0 * 3600.0;
+    let chunks = ((t.window_end_s - t.window_start_s) / width).floor() as usize;
+    (0..chunks)
+        .filter_map(|k| {
+            let lo = t.window_start_s + k as f64 * width;
+            let mut v: Vec<f64> = points
+                .iter()
+                .filter(|(s, _)| *s >= lo && *s < lo + width)
+                .map(|p| p.1)
+                .collect();
+            (!v.is_empty()).then(|| (lo + 0.5 * width, reduce(&mut v)))
+        })
+        .collect()
+}
+
+fn min_of(v: &mut [f64]) -> f64 {
+    v.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
+fn median_of(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Mean of the last 15% of chunks minus mean of the first 15%, for the series and for
+/// `clean` at the same chunk centres.
+fn change(chunks: &[(f64, f64)], clean: impl Fn(f64) -> f64) -> (f64, f64) {
+    let k = (chunks.len() * 15 / 100).max(1);
+    let mean = |part: &[(f64, f64)], f: &dyn Fn(&(f64, f64)) -> f64| {
+        part.iter().map(f).sum::<f64>() / part.len() as f64
+    };
+    let (head, tail) = (&chunks[..k], &chunks[chunks.len() - k..]);
+    (
+        mean(tail, &|p| p.1) - mean(head, &|p| p.1),
+        mean(tail, &|p| clean(p.0)) - mean(head, &|p| clean(p.0)),
+    )
+}
+
+#[test]
+fn each_planted_growth_shows_in_its_own_memory_and_nowhere_else() {
+    use IncidentClass as C;
+    let classes = [
+        C::SteadyLeak,
+        C::FlagLeak,
+        C::Plateau,
+        C::NativeGrowth,
+        C::CacheLinear,
+        C::CacheSaturating,
+        C::Stable,
+    ];
+    let mut checked = 0;
+    for class in classes {
+        for seed in 0..2 * SEEDS {
+            let plan = classes::draw(class, seed);
+            let (series, t) = generate_series(class, seed);
+            if !t.runtime.scrapes_app() || !t.restarts.is_empty() || t.gap.is_some() {
+                continue;
+            }
+            let started = t.window_start_s - t.process_age_at_start_h * 3600.0;
+            let old = points(&find(
+                &series,
+                "nodejs_heap_space_size_used_bytes",
+                Some(("space", "old")),
+            ));
+            let rss = points(&find(&series, "process_resident_memory_bytes", None));
+            let total = points(&find(&series, "nodejs_heap_size_total_bytes", None));
+            // Memory outside the V8 heap: RSS minus the committed heap at the same scrape.
+            let outside: Vec<(f64, f64)> = rss
+                .iter()
+                .zip(&total)
+                .filter(|(a, b)| a.0 == b.0)
+                .map(|(a, b)| (a.0, a.1 - b.1))
+                .collect();
+            let cache = points(&ours(&series, &t, "container_memory_cache"));
+            let live = plan.process.old_live_bytes;
+            let label = format!("{class} seed {seed}");
+            let (seen, planted) =
+                change(&per_chunk(&old, &t, min_of), |s| plan.live_old(started, s));
+            let slack = 0.25 * planted.abs() + 4.0 * plan.noise.sd_share * live + 4.0 * MIB;
+            assert!(
+                (seen - planted).abs() < slack,
+                "{label}: old-space floor {seen:.0} vs {planted:.0}"
+            );
+            let (seen, planted) = change(&per_chunk(&outside, &t, median_of), |s| {
+                plan.native(started, s)
+            });
+            assert!(
+                (seen - planted).abs() < 0.25 * planted.abs() + 8.0 * MIB,
+                "{label}: outside the heap {seen:.0} vs {planted:.0}"
+            );
+            let fill = |s: f64| plan.cache.fill.value(t.window_start_s, s);
+            let (seen, planted) = change(&per_chunk(&cache, &t, median_of), fill);
+            assert!(
+                (seen - planted).abs() < 0.2 * planted.abs() + 8.0 * MIB,
+                "{label}: page cache {seen:.0} vs {planted:.0}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 25, "only {checked} cases checked");
 }

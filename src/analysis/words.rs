@@ -1,0 +1,325 @@
+//! The reasons of a verdict as typed data, and the one place that words them: the JSON's
+//! strings, the terminal, HTML and Markdown all say the same sentence.
+
+use crate::units::{format_bytes, format_hours, format_rate, rfc3339};
+
+/// A rate with its interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Bytes per hour.
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+    /// Confidence level of the interval, e.g. 0.99.
+    pub level: f64,
+}
+
+/// Why a verdict was reached, most important first.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reason {
+    /// A series grows in its current regime.
+    Grows {
+        series: String,
+        rate: Rate,
+        since: f64,
+        span_hours: f64,
+        onset: Onset,
+        p_value: f64,
+        slowing: bool,
+    },
+    /// Growth counts because it reaches the limit within the horizon, not by its size.
+    MaterialByLimit {
+        latest_hours: f64,
+        horizon_hours: f64,
+    },
+    /// Memory outside the heap grows faster than the heap floor.
+    OutsideOutpaces {
+        outside: String,
+        outside_rate: f64,
+        heap: String,
+        heap_rate: f64,
+    },
+    /// A series that would have explained the growth does not grow.
+    Flat {
+        series: String,
+        rate: Rate,
+    },
+    NativeAdvice,
+    ExternalAdvice,
+    /// No heap series: resident growth cannot be attributed.
+    NoHeapSeries,
+    /// Without rss, cache or working set the usage growth cannot be split.
+    UsageUnsplit,
+    CacheGrows {
+        cache_change: f64,
+        other: Option<(String, f64)>,
+    },
+    CacheShare {
+        share: f64,
+    },
+    WorkingSetFlat {
+        usage_change: f64,
+        working_set_change: f64,
+    },
+    AlertOnWorkingSet,
+    /// Growth that slowed and stopped.
+    Levelled {
+        series: String,
+        rise: f64,
+        span_hours: f64,
+        rate: Rate,
+        flat_rate: f64,
+    },
+    /// Restarts cut the series; the pooled segments grow.
+    Pooled {
+        series: String,
+        restarts: usize,
+        segments: usize,
+        rising: usize,
+        rate: Rate,
+        p_value: f64,
+    },
+    RestartsHide,
+    /// A young process still warming up.
+    WarmingUp {
+        series: String,
+        age_hours: Option<f64>,
+        wait_hours: Option<f64>,
+    },
+    /// Too little data in a series.
+    TooLittle {
+        series: String,
+        samples: usize,
+        span_hours: f64,
+        need_samples: usize,
+        need_buckets: usize,
+    },
+    NoMemorySeries,
+    /// The heap grows but has too few GC cycles for its floor.
+    FloorUnresolved {
+        series: String,
+        need: usize,
+    },
+    /// The heap at its GC cycle stands in for a floor that is neither shown to grow nor flat.
+    FloorStandIn {
+        floor: String,
+        rate: Rate,
+        series: String,
+    },
+    /// A series shown to be flat, or at least not growing, in its current regime.
+    NoGrowth {
+        series: String,
+        rate: Rate,
+        flat_rate: f64,
+        shown_flat: bool,
+    },
+    /// A series grows but no rule attributes it.
+    Unattributed {
+        series: String,
+        rate: Rate,
+    },
+    /// An earlier regime that is not judged as the present.
+    Earlier {
+        series: String,
+        start: f64,
+        end: f64,
+        rate: f64,
+        shape: &'static str,
+    },
+    TimeToLimit {
+        source: String,
+        limit: f64,
+        current: f64,
+        hours: f64,
+        earliest: f64,
+        latest: Option<f64>,
+    },
+    NotReachingLimit {
+        source: String,
+        limit: f64,
+        current: f64,
+    },
+    Asymptote {
+        asymptote: f64,
+        low: f64,
+        high: f64,
+        headroom: Option<(f64, String)>,
+    },
+    NoLimit,
+    Restarts {
+        count: usize,
+        how: &'static str,
+    },
+    Gaps {
+        count: usize,
+        factor: f64,
+    },
+}
+
+/// When a regime began.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Onset {
+    /// Already under way when the window began.
+    WindowStart,
+    /// With a restart (a deploy) at this time.
+    Restart(f64),
+    /// At a change point without a restart.
+    ChangePoint(f64),
+}
+
+pub fn rate(r: &Rate) -> String {
+    format!(
+        "{} ({:.0}% interval {} to {})",
+        format_rate(r.value),
+        r.level * 100.0,
+        format_rate(r.low),
+        format_rate(r.high)
+    )
+}
+
+pub fn p_value(p: f64) -> String {
+    if p < 1e-4 {
+        "p < 0.0001".to_string()
+    } else {
+        format!("p = {p:.4}")
+    }
+}
+
+fn change(bytes: f64) -> String {
+    let sign = if bytes >= 0.0 { "+" } else { "" };
+    format!("{sign}{}", format_bytes(bytes))
+}
+
+fn onset(o: &Onset) -> String {
+    match o {
+        Onset::WindowStart => "since the window began".to_string(),
+        Onset::Restart(t) => format!(
+            "since the restart at {} (a deploy or OOM kill began it)",
+            rfc3339(*t)
+        ),
+        Onset::ChangePoint(t) => format!("since {} (a change point, no restart)", rfc3339(*t)),
+    }
+}
+
+/// The sentence of a reason.
+pub fn sentence(r: &Reason) -> String {
+    match r {
+        Reason::Grows { series, rate: g, span_hours, onset: o, p_value: p, slowing, .. } => format!(
+            "{series} grows {} {} ({} over {}, {}){}",
+            rate(g),
+            onset(o),
+            change(g.value * span_hours),
+            format_hours(*span_hours),
+            p_value(*p),
+            if *slowing { "; slower than when it began, but not levelling off" } else { "" }
+        ),
+        Reason::MaterialByLimit { latest_hours, horizon_hours } => format!(
+            "small against its level, but even at the low end of its rate it reaches the limit within {} (horizon {})",
+            format_hours(*latest_hours),
+            format_hours(*horizon_hours)
+        ),
+        Reason::OutsideOutpaces { outside, outside_rate, heap, heap_rate } => format!(
+            "{outside} grows {} while {heap} grows {}: most of the growth is outside the V8 heap",
+            format_rate(*outside_rate),
+            format_rate(*heap_rate)
+        ),
+        Reason::Flat { series, rate: g } => format!("{series} does not grow: {}", rate(g)),
+        Reason::NativeAdvice => "memory outside the V8 heap grows: native addons, allocator fragmentation (glibc arenas scale with CPUs: try MALLOC_ARENA_MAX=2 or jemalloc)".to_string(),
+        Reason::ExternalAdvice => "off-heap Buffers/ArrayBuffers held from JavaScript keep growing".to_string(),
+        Reason::NoHeapSeries => "no heap series: the growth cannot be attributed to the heap or to native memory".to_string(),
+        Reason::UsageUnsplit => "without cgroup_rss, cgroup_cache or cgroup_working_set the growth cannot be told apart from page cache".to_string(),
+        Reason::CacheGrows { cache_change, other } => match other {
+            Some((series, c)) => format!(
+                "cgroup cache {} while {series} {}: page cache, reclaimable",
+                change(*cache_change),
+                change(*c)
+            ),
+            None => format!("cgroup cache {}: page cache, reclaimable (no rss series to compare)", change(*cache_change)),
+        },
+        Reason::CacheShare { share } => format!("page cache explains {:.0}% of the cgroup usage growth", share * 100.0),
+        Reason::WorkingSetFlat { usage_change, working_set_change } => format!(
+            "cgroup usage {} while working set {}: the growth is inactive page cache, reclaimable",
+            change(*usage_change),
+            change(*working_set_change)
+        ),
+        Reason::AlertOnWorkingSet => "alert on cgroup_working_set or cgroup_rss, not on cgroup_usage".to_string(),
+        Reason::Levelled { series, rise, span_hours, rate: g, flat_rate } => format!(
+            "{series} rose {} over {} and has levelled off: now {}, below the {} that would matter",
+            change(*rise),
+            format_hours(*span_hours),
+            rate(g),
+            format_rate(*flat_rate)
+        ),
+        Reason::Pooled { series, restarts, segments, rising, rate: g, p_value: p } => format!(
+            "{restarts} restarts cut {series} into segments; pooled over {segments} of them (after each warm-up) it grows {} ({}), {rising} of {segments} rising on their own",
+            rate(g),
+            p_value(*p)
+        ),
+        Reason::RestartsHide => "restarts (pm2 max_memory_restart, OOM kills, deploys) reset memory and hide the leak".to_string(),
+        Reason::WarmingUp { series, age_hours, wait_hours } => format!(
+            "{series} is still warming up: growth that slows after a start is not a leak{}{}",
+            age_hours.map(|a| format!("; the process has run {}", format_hours(a))).unwrap_or_default(),
+            match wait_hours {
+                Some(w) => format!("; judge again in about {}", format_hours(w.max(1.0 / 60.0))),
+                None => "; judge again once it levels off".to_string(),
+            }
+        ),
+        Reason::TooLittle { series, samples, span_hours, need_samples, need_buckets } => format!(
+            "{series}: {samples} samples over {} in its current regime; need at least {need_samples} samples and {need_buckets} points (after the heap floor)",
+            format_hours(*span_hours)
+        ),
+        Reason::FloorUnresolved { series, need } => format!(
+            "{series} as scraped grows, but the window holds fewer than {need} GC cycles: garbage waiting for collection cannot be told from retained memory; look at a longer window"
+        ),
+        Reason::FloorStandIn { floor, rate: g, series } => format!(
+            "{floor} is neither shown to grow nor shown flat ({}); {series}, averaged over whole GC cycles, grows at the same rate as the floor when the garbage per cycle is steady, and stands in for it",
+            rate(g)
+        ),
+        Reason::NoMemorySeries => "no memory series for this target: need heap_used or process_rss (prom-client), or cgroup_usage / cgroup_rss / cgroup_working_set (cAdvisor)".to_string(),
+        Reason::NoGrowth { series, rate: g, flat_rate, shown_flat } => if *shown_flat {
+            format!("{series} is flat: {}, below the {} that would matter", rate(g), format_rate(*flat_rate))
+        } else {
+            format!(
+                "{series} shows no significant growth, {}, but a growth of {} cannot be ruled out: look at a longer window",
+                rate(g),
+                format_rate(*flat_rate)
+            )
+        },
+        Reason::Unattributed { series, rate: g } => format!(
+            "{series} grows {}, but neither the heap floor, memory outside the heap, nor the page cache does: unattributed (kernel memory, or another process in the container); the verdict is uncertain",
+            rate(g)
+        ),
+        Reason::Earlier { series, start, end, rate: g, shape } => format!(
+            "earlier regime of {series}, {} to {}: {shape}, {} (shown, not judged)",
+            rfc3339(*start),
+            rfc3339(*end),
+            format_rate(*g)
+        ),
+        Reason::TimeToLimit { source, limit, current, hours, earliest, latest } => format!(
+            "at the current rate it reaches the {source} of {} in {} (between {} and {}; now {})",
+            format_bytes(*limit),
+            format_hours(*hours),
+            format_hours(*earliest),
+            latest.map(format_hours).unwrap_or_else(|| "never".to_string()),
+            format_bytes(*current)
+        ),
+        Reason::NotReachingLimit { source, limit, current } => format!(
+            "not projected to reach the {source} of {} (now {})",
+            format_bytes(*limit),
+            format_bytes(*current)
+        ),
+        Reason::Asymptote { asymptote, low, high, headroom } => format!(
+            "levels off at about {} ({} to {}){}",
+            format_bytes(*asymptote),
+            format_bytes(*low),
+            format_bytes(*high),
+            match headroom {
+                Some((h, source)) => format!("; headroom {} to the {source}", format_bytes(*h)),
+                None => "; no limit known (give --limit, or scrape cgroup_limit or host_mem_total)".to_string(),
+            }
+        ),
+        Reason::NoLimit => "no limit known: give --limit (pm2 max_memory_restart), or scrape cgroup_limit or host_mem_total".to_string(),
+        Reason::Restarts { count, how } => format!("{count} restarts detected ({how})"),
+        Reason::Gaps { count, factor } => format!("{count} gaps longer than {factor:.0} scrape intervals; they are skipped, not filled"),
+    }
+}

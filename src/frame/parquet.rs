@@ -1,0 +1,340 @@
+//! The tidy frame as Parquet: eight Arrow columns (see [`super::COLUMNS`]), one row per
+//! sample, Zstandard-compressed. Reading accepts what other tools write for the same
+//! columns (any string encoding, any timestamp unit or plain Int64 milliseconds, floats
+//! or integers as values).
+
+use super::{COLUMNS, SeriesKey, TidySeries};
+use crate::series::Labels;
+use arrow_array::cast::AsArray;
+use arrow_array::types::{Float64Type, Int64Type};
+use arrow_array::{
+    Array, ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::errors::ParquetError;
+use parquet::file::properties::WriterProperties;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// Errors writing or reading the tidy frame.
+#[derive(Debug, thiserror::Error)]
+pub enum FrameError {
+    #[error("Parquet: {0}")]
+    Parquet(#[from] ParquetError),
+    #[error("Arrow: {0}")]
+    Arrow(#[from] ArrowError),
+    #[error("the frame has no column `{0}`; expected columns: {COLUMNS:?}")]
+    MissingColumn(&'static str),
+    #[error("column `{column}` holds {found}, expected {expected}")]
+    ColumnType {
+        column: &'static str,
+        found: String,
+        expected: &'static str,
+    },
+    #[error("row {row}: {message}")]
+    BadRow { row: usize, message: String },
+}
+
+/// The text columns, in [`COLUMNS`] order.
+const TEXT: [&str; 6] = ["service", "host", "kind", "space", "metric", "labels"];
+
+fn schema() -> Arc<Schema> {
+    let mut fields: Vec<Field> = TEXT
+        .iter()
+        .map(|name| Field::new(*name, DataType::Utf8, false))
+        .collect();
+    fields.push(Field::new(
+        "timestamp",
+        DataType::Timestamp(TimeUnit::Millisecond, Some("UTC".into())),
+        false,
+    ));
+    fields.push(Field::new("value", DataType::Float64, false));
+    Arc::new(Schema::new(fields))
+}
+
+/// Encodes classified series as Parquet; rows are sorted by key, then labels, then time
+/// as the series hold them. Returns the file's bytes and its number of rows.
+pub fn encode_parquet(series: &[TidySeries]) -> Result<(Vec<u8>, usize), FrameError> {
+    let mut order: Vec<&TidySeries> = series.iter().collect();
+    order.sort_by(|a, b| (&a.key, &a.labels).cmp(&(&b.key, &b.labels)));
+    let rows: usize = order
+        .iter()
+        .map(|s| s.timestamps_ms.len().min(s.values.len()))
+        .sum();
+    let mut text: Vec<Vec<&str>> = vec![Vec::with_capacity(rows); TEXT.len()];
+    let mut labels_json: Vec<String> = Vec::with_capacity(order.len());
+    for s in &order {
+        labels_json.push(serde_json::to_string(&s.labels).unwrap_or_else(|_| "{}".into()));
+    }
+    let mut timestamp = Vec::with_capacity(rows);
+    let mut value = Vec::with_capacity(rows);
+    for (s, labels) in order.iter().zip(&labels_json) {
+        let n = s.timestamps_ms.len().min(s.values.len());
+        let cells = [
+            s.key.service.as_str(),
+            s.key.host.as_str(),
+            s.key.kind.as_str(),
+            s.key.space.as_str(),
+            s.metric(),
+            labels.as_str(),
+        ];
+        for (column, cell) in text.iter_mut().zip(cells) {
+            column.extend(std::iter::repeat_n(cell, n));
+        }
+        timestamp.extend_from_slice(&s.timestamps_ms[..n]);
+        value.extend_from_slice(&s.values[..n]);
+    }
+    let mut columns: Vec<ArrayRef> = text
+        .into_iter()
+        .map(|column| Arc::new(StringArray::from(column)) as ArrayRef)
+        .collect();
+    columns.push(Arc::new(
+        TimestampMillisecondArray::from(timestamp).with_timezone("UTC"),
+    ));
+    columns.push(Arc::new(Float64Array::from(value)));
+    let schema = schema();
+    let batch = RecordBatch::try_new(schema.clone(), columns)?;
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .build();
+    let mut bytes = Vec::new();
+    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(properties))?;
+    writer.write(&batch)?;
+    writer.close()?;
+    Ok((bytes, rows))
+}
+
+/// One record batch's columns, converted to the types the frame is read with.
+struct Columns {
+    text: Vec<ArrayRef>,
+    timestamp: ArrayRef,
+    value: ArrayRef,
+}
+
+impl Columns {
+    fn of(batch: &RecordBatch) -> Result<Columns, FrameError> {
+        let column = |name: &'static str| {
+            batch
+                .column_by_name(name)
+                .ok_or(FrameError::MissingColumn(name))
+        };
+        let mut text = Vec::with_capacity(TEXT.len());
+        for name in TEXT {
+            let array = column(name)?;
+            if !is_text(array.data_type()) {
+                return Err(type_error(name, array.data_type(), "text"));
+            }
+            text.push(arrow_cast::cast(array, &DataType::Utf8)?);
+        }
+        let timestamp = column("timestamp")?;
+        let timestamp = match timestamp.data_type() {
+            DataType::Timestamp(..) | DataType::Int64 | DataType::Date64 => {
+                let ms =
+                    arrow_cast::cast(timestamp, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
+                arrow_cast::cast(&ms, &DataType::Int64)?
+            }
+            other => return Err(type_error("timestamp", other, "a timestamp")),
+        };
+        let value = column("value")?;
+        if !value.data_type().is_numeric() {
+            return Err(type_error("value", value.data_type(), "numbers"));
+        }
+        let value = arrow_cast::cast(value, &DataType::Float64)?;
+        Ok(Columns {
+            text,
+            timestamp,
+            value,
+        })
+    }
+}
+
+fn is_text(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, values) => is_text(values),
+        _ => false,
+    }
+}
+
+fn type_error(column: &'static str, found: &DataType, expected: &'static str) -> FrameError {
+    FrameError::ColumnType {
+        column,
+        found: found.to_string(),
+        expected,
+    }
+}
+
+/// Decodes a tidy frame from Parquet bytes into classified series, in frame order.
+pub fn decode_parquet(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))?;
+    if let Some(name) = COLUMNS
+        .iter()
+        .find(|name| builder.schema().field_with_name(name).is_err())
+    {
+        return Err(FrameError::MissingColumn(name));
+    }
+    let reader = builder.build()?;
+    let mut out: Vec<TidySeries> = Vec::new();
+    let mut index: BTreeMap<(SeriesKey, String), usize> = BTreeMap::new();
+    let mut first_row = 0;
+    for batch in reader {
+        let batch = batch?;
+        let columns = Columns::of(&batch)?;
+        let text: Vec<&StringArray> = columns.text.iter().map(|a| a.as_string::<i32>()).collect();
+        let timestamp = columns.timestamp.as_primitive::<Int64Type>();
+        let value = columns.value.as_primitive::<Float64Type>();
+        let cell = |column: usize, row: usize| -> Option<&str> {
+            let array = text[column];
+            (!array.is_null(row)).then(|| array.value(row))
+        };
+        for row in 0..batch.num_rows() {
+            let bad = |message: &str| FrameError::BadRow {
+                row: first_row + row,
+                message: message.to_string(),
+            };
+            let kind_name = cell(2, row).ok_or_else(|| bad("kind is null"))?;
+            let key = SeriesKey {
+                service: cell(0, row).unwrap_or("").to_string(),
+                host: cell(1, row).unwrap_or("").to_string(),
+                kind: kind_name
+                    .parse()
+                    .map_err(|e: crate::kind::UnknownKind| bad(&e.to_string()))?,
+                space: cell(3, row).unwrap_or("").to_string(),
+            };
+            let labels_json = cell(5, row).unwrap_or("{}");
+            if timestamp.is_null(row) {
+                return Err(bad("timestamp is null"));
+            }
+            let t = timestamp.value(row);
+            let v = if value.is_null(row) {
+                f64::NAN
+            } else {
+                value.value(row)
+            };
+            let lookup = (key, labels_json.to_string());
+            let slot = match index.get(&lookup) {
+                Some(&slot) => slot,
+                None => {
+                    let labels: Labels = serde_json::from_str(labels_json)
+                        .map_err(|e| bad(&format!("labels are not a JSON object: {e}")))?;
+                    out.push(TidySeries {
+                        key: lookup.0.clone(),
+                        labels,
+                        timestamps_ms: Vec::new(),
+                        values: Vec::new(),
+                    });
+                    index.insert(lookup, out.len() - 1);
+                    out.len() - 1
+                }
+            };
+            if let Some(series) = out.get_mut(slot) {
+                series.timestamps_ms.push(t);
+                series.values.push(v);
+            }
+        }
+        first_row += batch.num_rows();
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::Kind;
+
+    fn series(service: &str, host: &str, kind: Kind, points: &[(i64, f64)]) -> TidySeries {
+        TidySeries {
+            key: SeriesKey {
+                service: service.into(),
+                host: host.into(),
+                kind,
+                space: String::new(),
+            },
+            labels: Labels::from([
+                ("__name__".into(), "m".into()),
+                ("instance".into(), format!("{host}:3000")),
+            ]),
+            timestamps_ms: points.iter().map(|p| p.0).collect(),
+            values: points.iter().map(|p| p.1).collect(),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_parquet() {
+        let input = vec![
+            series("api", "b", Kind::HeapUsed, &[(1000, 1.0), (2000, f64::NAN)]),
+            series("api", "a", Kind::ProcessRss, &[(1000, 3.0)]),
+        ];
+        let (bytes, rows) = encode_parquet(&input).expect("encode");
+        assert_eq!(rows, 3);
+        assert!(bytes.ends_with(b"PAR1"));
+        let back = decode_parquet(bytes).expect("decode");
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[0].key.host, "a");
+        assert_eq!(back[0].labels, input[1].labels);
+        assert_eq!(back[1].timestamps_ms, vec![1000, 2000]);
+        assert!(back[1].values[1].is_nan());
+    }
+
+    /// Another tool's file: large strings, a nanosecond timestamp and integer values.
+    #[test]
+    fn reads_other_encodings_of_the_same_columns() {
+        let mut fields: Vec<Field> = TEXT
+            .iter()
+            .map(|name| Field::new(*name, DataType::LargeUtf8, true))
+            .collect();
+        fields.push(Field::new(
+            "timestamp",
+            DataType::Timestamp(TimeUnit::Nanosecond, None),
+            true,
+        ));
+        fields.push(Field::new("value", DataType::Int64, true));
+        let schema = Arc::new(Schema::new(fields));
+        let cells = ["", "h", "process_rss", "", "rss", r#"{"__name__":"rss"}"#];
+        let mut columns: Vec<ArrayRef> = cells
+            .iter()
+            .map(|c| Arc::new(arrow_array::LargeStringArray::from(vec![*c])) as ArrayRef)
+            .collect();
+        columns.push(Arc::new(arrow_array::TimestampNanosecondArray::from(vec![
+            1_500_000_000,
+        ])));
+        columns.push(Arc::new(arrow_array::Int64Array::from(vec![42])));
+        let batch = RecordBatch::try_new(schema.clone(), columns).expect("batch");
+        let mut bytes = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut bytes, schema, None).expect("writer");
+        writer.write(&batch).expect("write");
+        writer.close().expect("close");
+        let back = decode_parquet(bytes).expect("decode");
+        assert_eq!(back.len(), 1);
+        assert_eq!(back[0].key.kind, Kind::ProcessRss);
+        assert_eq!(back[0].timestamps_ms, vec![1500]);
+        assert_eq!(back[0].values, vec![42.0]);
+    }
+
+    #[test]
+    fn a_missing_column_or_a_wrong_type_is_named() {
+        let schema = Arc::new(Schema::new(vec![Field::new(
+            "host",
+            DataType::Int64,
+            false,
+        )]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(arrow_array::Int64Array::from(vec![1])) as ArrayRef],
+        )
+        .expect("batch");
+        let mut bytes = Vec::new();
+        let mut writer = ArrowWriter::try_new(&mut bytes, schema, None).expect("writer");
+        writer.write(&batch).expect("write");
+        writer.close().expect("close");
+        let error = decode_parquet(bytes).expect_err("no service column");
+        assert!(
+            matches!(error, FrameError::MissingColumn("service")),
+            "{error}"
+        );
+        assert!(decode_parquet(b"not parquet".to_vec()).is_err());
+    }
+}
