@@ -3,7 +3,7 @@
 //! asymptote, the worded reasons and every series.
 
 use super::calibration;
-use super::component::{Component, interval};
+use super::component::{Component, Interval, interval};
 use super::evidence::Evidence;
 use super::regime::{Began, Regime, Stretch, fit_stretch};
 use super::restarts::RestartEvidence;
@@ -36,7 +36,7 @@ fn decisive_rate(
     e: &Evidence,
     f: &Finding,
     alpha: f64,
-) -> Option<(f64, super::component::Interval, super::stats::gls::Estimate)> {
+) -> Option<(f64, Interval, super::stats::gls::Estimate)> {
     let role = f.decisive?;
     if f.pooled {
         let p = e.pooled.get(&role)?;
@@ -133,6 +133,47 @@ fn growth_onset(e: &Evidence, c: &Component) -> Option<GrowthOnset> {
     })
 }
 
+/// When growth reaches a limit, hours from the end, and from which level.
+struct Reach {
+    level: f64,
+    hours: f64,
+    earliest: f64,
+    latest: Option<f64>,
+}
+
+/// When the growth reaches `limit`. Projected on what the limit counts (`Role::Charged`:
+/// its trend's level at the end and its current rate) when that grows, else from the
+/// scraped `level` at the verdict's rate `(value, interval)`. The interval carries the
+/// uncertainty of both the level and the rate at alpha: earliest from the upper bound of
+/// the level at the upper bound of the rate, latest from the lower bounds (none when the
+/// rate's lower bound is not above zero).
+fn reach(e: &Evidence, limit: f64, level: f64, (value, i): (f64, Interval), alpha: f64) -> Reach {
+    let charged = e
+        .get(super::roles::Role::Charged)
+        .and_then(|c| c.current.as_ref().map(|r| (c, r)))
+        .filter(|(_, r)| r.rate().value > 0.0);
+    let (level, spread, value, i) = match charged {
+        Some((c, r)) => {
+            let end = r.level_end;
+            let q = super::stats::tdist::upper_quantile(alpha / 2.0, end.df);
+            (end.value, q * end.se, r.rate().value, c.rate_interval)
+        }
+        None => (level, 0.0, value, i),
+    };
+    let to = |from: f64, rate: f64| ((limit - from) / rate).max(0.0);
+    let hours = to(level, value);
+    Reach {
+        level,
+        hours,
+        earliest: if i.high > 0.0 {
+            to(level + spread, i.high)
+        } else {
+            hours
+        },
+        latest: (i.low > 0.0).then(|| to(level - spread, i.low)),
+    }
+}
+
 /// Assembles the report of one target.
 pub fn assemble(target: &Target, e: &Evidence, f: Finding, s: &AnalysisSettings) -> TargetReport {
     let mut reasons = f.reasons.clone();
@@ -166,18 +207,13 @@ pub fn assemble(target: &Target, e: &Evidence, f: Finding, s: &AnalysisSettings)
             .unwrap_or(1.0)
             .max(1.0);
         match headroom {
-            Some((limit, level, h)) if f.verdict != Verdict::CacheGrowth && value > 0.0 => {
-                let hours = (h / value).max(0.0);
-                let earliest = if i.high > 0.0 {
-                    (h / i.high).max(0.0)
-                } else {
-                    hours
-                };
-                let latest = (i.low > 0.0).then(|| (h / i.low).max(0.0));
+            Some((limit, level, _)) if f.verdict != Verdict::CacheGrowth && value > 0.0 => {
+                let reach = reach(e, limit.bytes, level, (value, i), s.alpha);
+                let (hours, earliest, latest) = (reach.hours, reach.earliest, reach.latest);
                 reasons.push(Reason::TimeToLimit {
                     source: limit.source.to_string(),
                     limit: limit.bytes,
-                    current: level,
+                    current: reach.level,
                     hours,
                     earliest,
                     latest,

@@ -6,9 +6,10 @@ use super::component::{Component, Context, component};
 use super::pooled::{Pooled, pooled};
 use super::projection::{Limit, find_limit};
 use super::restarts::{RestartEvidence, detect_restarts, process_start};
-use super::roles::{Role, pick};
+use super::roles::{Role, pick, pick_from};
 use super::settings::AnalysisSettings;
 use super::signals::{Signal, View, signals};
+use crate::kind::Kind;
 use crate::target::Target;
 use std::collections::BTreeMap;
 
@@ -66,6 +67,18 @@ fn limited_level(signals: &[Signal], limit: &Limit) -> Option<f64> {
     })
 }
 
+/// The signal that plays `role`; what a known limit counts plays `Charged`, as scraped.
+fn charged_or_pick(signals: &[Signal], role: Role, limit: Option<&Limit>) -> Option<usize> {
+    match (role, limit) {
+        (Role::Charged, Some(l)) => l
+            .measured_by()
+            .iter()
+            .filter(|k| **k != Kind::HeapUsed)
+            .find_map(|k| pick_from(signals, &[(*k, "", View::Raw)])),
+        _ => pick(signals, role),
+    }
+}
+
 /// Builds the evidence of a target.
 pub fn evidence(target: &Target, s: &AnalysisSettings) -> Evidence {
     let (restarts, restart_evidence) = detect_restarts(target);
@@ -96,10 +109,16 @@ pub fn evidence(target: &Target, s: &AnalysisSettings) -> Evidence {
                 None
             },
         };
-        if let Some(i) = pick(&signals, role) {
-            e.components
-                .insert(role, component(role, i, &signals[i], ctx, s));
-        }
+        let Some(i) = charged_or_pick(&signals, role, e.limit.as_ref()) else {
+            continue;
+        };
+        // The same series in another role is the same evidence: fitted once.
+        let same = e.components.values().find(|c| c.signal == i).cloned();
+        let c = match same {
+            Some(c) => Component { role, ..c },
+            None => component(role, i, &signals[i], ctx, s),
+        };
+        e.components.insert(role, c);
     }
     if !e.restarts.is_empty() {
         for role in POOLED_ROLES {

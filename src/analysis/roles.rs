@@ -24,10 +24,14 @@ pub enum Role {
     Usage,
     /// The cgroup's page cache.
     Cache,
+    /// What a hard limit counts, as scraped and whole (heap included): the series the
+    /// time to the limit is projected on, and where a process's warm-up shows at a point
+    /// per scrape when its heap has too few GC cycles to show it.
+    Charged,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::HeapFloor,
         Role::HeapRaw,
         Role::External,
@@ -35,6 +39,7 @@ impl Role {
         Role::WorkingSet,
         Role::Usage,
         Role::Cache,
+        Role::Charged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +51,7 @@ impl Role {
             Role::WorkingSet => "working_set",
             Role::Usage => "usage",
             Role::Cache => "cache",
+            Role::Charged => "charged",
         }
     }
 
@@ -81,6 +87,14 @@ impl Role {
                 (Kind::CgroupUsage, "", View::Raw),
             ],
             Role::Cache => &[(Kind::CgroupCache, "", View::Raw)],
+            // As the kernel counts it for a cgroup limit (`Limit::measured_by` decides
+            // when a limit is known).
+            Role::Charged => &[
+                (Kind::CgroupWorkingSet, "", View::Raw),
+                (Kind::CgroupRss, "", View::Raw),
+                (Kind::ProcessRss, "", View::Raw),
+                (Kind::CgroupUsage, "", View::Raw),
+            ],
         }
     }
 
@@ -93,7 +107,12 @@ impl Role {
 
 /// The signal that plays `role`: the first candidate present.
 pub fn pick(signals: &[Signal], role: Role) -> Option<usize> {
-    role.candidates().iter().find_map(|(kind, space, view)| {
+    pick_from(signals, role.candidates())
+}
+
+/// The signal of the first of `candidates` present.
+pub fn pick_from(signals: &[Signal], candidates: &[(Kind, &str, View)]) -> Option<usize> {
+    candidates.iter().find_map(|(kind, space, view)| {
         signals
             .iter()
             .position(|s| s.kind == *kind && s.space == *space && s.view == *view)

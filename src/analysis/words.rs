@@ -32,6 +32,12 @@ pub enum Reason {
         latest_hours: f64,
         horizon_hours: f64,
     },
+    /// What the limit counts grows toward it and no narrower series attributes it; the
+    /// heap floor, when it has too few GC cycles to be judged.
+    LimitCounts {
+        series: String,
+        heap: Option<String>,
+    },
     /// Memory outside the heap grows faster than the heap floor.
     OutsideOutpaces {
         outside: String,
@@ -167,13 +173,23 @@ pub enum Onset {
     ChangePoint(f64),
 }
 
+/// A rate with its interval: `+3.2 MiB/h (99% interval +2.9 MiB/h to +3.5 MiB/h)`; when
+/// the bounds would read the same at the rate's precision, the interval is its
+/// half-width: `+10.6 MiB/h ± 12 KiB/h (99% interval)`.
 pub fn rate(r: &Rate) -> String {
+    let (low, high) = (format_rate(r.low), format_rate(r.high));
+    let level = r.level * 100.0;
+    if low == high {
+        let half = ((r.high - r.low) / 2.0).abs();
+        return format!(
+            "{} ± {}/h ({level:.0}% interval)",
+            format_rate(r.value),
+            format_bytes(half)
+        );
+    }
     format!(
-        "{} ({:.0}% interval {} to {})",
-        format_rate(r.value),
-        r.level * 100.0,
-        format_rate(r.low),
-        format_rate(r.high)
+        "{} ({level:.0}% interval {low} to {high})",
+        format_rate(r.value)
     )
 }
 
@@ -217,6 +233,13 @@ pub fn sentence(r: &Reason) -> String {
             "small against its level, but even at the low end of its rate it reaches the limit within {} (horizon {})",
             format_hours(*latest_hours),
             format_hours(*horizon_hours)
+        ),
+        Reason::LimitCounts { series, heap } => format!(
+            "{series} is what the limit counts, and it will reach it: a leak of the process{}",
+            match heap {
+                Some(h) => format!(", not yet attributed ({h} has too few GC cycles to tell retained memory from garbage)"),
+                None => ", attributed to no narrower series".to_string(),
+            }
         ),
         Reason::OutsideOutpaces { outside, outside_rate, heap, heap_rate } => format!(
             "{outside} grows {} while {heap} grows {}: most of the growth is outside the V8 heap",
@@ -321,5 +344,34 @@ pub fn sentence(r: &Reason) -> String {
         Reason::NoLimit => "no limit known: give --limit (pm2 max_memory_restart), or scrape cgroup_limit or host_mem_total".to_string(),
         Reason::Restarts { count, how } => format!("{count} restarts detected ({how})"),
         Reason::Gaps { count, factor } => format!("{count} gaps longer than {factor:.0} scrape intervals; they are skipped, not filled"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: f64 = 1024.0 * 1024.0;
+
+    #[test]
+    fn an_interval_never_reads_as_one_rate_twice() {
+        let narrow = Rate {
+            value: 10.6 * MIB,
+            low: 10.59 * MIB,
+            high: 10.61 * MIB,
+            level: 0.99,
+        };
+        let text = rate(&narrow);
+        assert_eq!(text, "+10.6 MiB/h ± 10.2 KiB/h (99% interval)");
+        let wide = Rate {
+            value: 3.2 * MIB,
+            low: 2.9 * MIB,
+            high: 3.5 * MIB,
+            level: 0.99,
+        };
+        assert_eq!(
+            rate(&wide),
+            "+3.20 MiB/h (99% interval +2.90 MiB/h to +3.50 MiB/h)"
+        );
     }
 }

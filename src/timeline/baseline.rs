@@ -2,8 +2,10 @@
 //! report's window, compared per target and series: the growth rate in each with its
 //! interval, whether it changed significantly, the level shift, the verdict in each.
 //!
-//! The rates are the per-series Sen's slopes of the two reports with their 95% intervals
-//! (Mann-Kendall, corrected for serial correlation). A report carries intervals, not
+//! The rates are the per-series slopes of the current regime in each of the two reports
+//! with their 95% intervals: the engine's quasi-GLS fit with autoregressive errors (change
+//! points and load cycles in the trend, the coefficient covariance scaled by the long-run
+//! variance of the whitened residuals). A report carries intervals, not
 //! standard errors, so each standard error is derived from its interval's width,
 //! `(high - low) / (2 × 1.96)`; the change, after minus before, has the standard error
 //! `sqrt(se_before² + se_after²)` and is tested with a two-sided z test at 5%, which is the
@@ -22,8 +24,9 @@ pub const LEVEL: f64 = 0.95;
 /// The standard normal quantile of `LEVEL` (two-sided).
 pub const Z95: f64 = 1.959_963_984_540_054;
 
-const METHOD: &str = "per-series Sen's slope in each window with its 95% interval \
-    (Mann-Kendall, serial-correlation corrected); standard error = interval width / (2 × 1.96); \
+const METHOD: &str = "per-series slope of the current regime in each window with its 95% \
+    interval (quasi-GLS regression with autoregressive errors, change points and load cycles \
+    in the trend); standard error = interval width / (2 × 1.96); \
     change = after - before with standard error sqrt(se_before² + se_after²); \
     two-sided z test at 5% (significant when the change's 95% interval excludes zero)";
 

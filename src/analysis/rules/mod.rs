@@ -6,6 +6,7 @@ mod cache;
 pub(crate) mod growth;
 mod insufficient;
 mod leak;
+mod limit;
 mod native;
 mod plateau;
 mod restart_masked;
@@ -38,13 +39,14 @@ pub struct Finding {
 pub type Rule = fn(&Evidence, &AnalysisSettings) -> Option<Finding>;
 
 /// The rules in order of precedence.
-pub const RULES: [(&str, Rule); 10] = [
+pub const RULES: [(&str, Rule); 11] = [
     ("restart_masked_leak", restart_masked::rule),
     ("leak of the heap or of external memory", leak::rule),
     ("native_growth, or a leak without heap series", native::rule),
     ("cache_growth", cache::rule),
     ("plateau", plateau::rule),
     ("warming up: insufficient_data", warm_up::rule),
+    ("leak of what the limit counts", limit::rule),
     ("leak of cgroup usage alone", leak::usage_alone),
     (
         "heap grows, floor unresolved: insufficient_data",
@@ -86,9 +88,10 @@ pub fn attributable(e: &Evidence, c: &Component) -> bool {
 /// The process's memory in domains, each with its per-scrape series first and then the
 /// slower ones: a warm-up is seen best where there is a point per scrape (a heap floor has
 /// one per GC cycles), and the heap's warm-up says nothing of memory outside it.
-const DOMAINS: [(&[Role], &[Role]); 2] = [
+const DOMAINS: [(&[Role], &[Role]); 3] = [
     (&[Role::HeapRaw], &[Role::HeapFloor, Role::External]),
     (&[Role::Resident, Role::WorkingSet, Role::Usage], &[]),
+    (&[Role::Charged], &[]),
 ];
 
 /// Whether the target's process is still warming up: in some domain a per-scrape series
