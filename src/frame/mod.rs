@@ -1,10 +1,13 @@
 //! The tidy long frame: one row per sample, with service, host, kind, space, metric, the
 //! original labels, timestamp and value. Every source ends here; analysis, bundles and
-//! exports start here. [`parquet`] writes and reads it as Parquet (Arrow columns).
+//! exports start here. [`parquet`] reads it as Parquet (Arrow columns), [`writer`] writes
+//! it series by series.
 
 mod parquet;
+mod writer;
 
-pub use parquet::{FrameError, decode_parquet, encode_parquet};
+pub use parquet::{FrameError, decode_parquet};
+pub use writer::{BATCH_ROWS, FrameWriter, encode_parquet};
 
 use crate::kind::Kind;
 use crate::series::Labels;

@@ -7,15 +7,10 @@ use super::{COLUMNS, SeriesKey, TidySeries};
 use crate::series::Labels;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
-use arrow_array::{
-    Array, ArrayRef, Float64Array, RecordBatch, StringArray, TimestampMillisecondArray,
-};
+use arrow_array::{Array, ArrayRef, RecordBatch, StringArray};
 use arrow_schema::{ArrowError, DataType, Field, Schema, TimeUnit};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-use parquet::basic::{Compression, ZstdLevel};
 use parquet::errors::ParquetError;
-use parquet::file::properties::WriterProperties;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -39,9 +34,9 @@ pub enum FrameError {
 }
 
 /// The text columns, in [`COLUMNS`] order.
-const TEXT: [&str; 6] = ["service", "host", "kind", "space", "metric", "labels"];
+pub(super) const TEXT: [&str; 6] = ["service", "host", "kind", "space", "metric", "labels"];
 
-fn schema() -> Arc<Schema> {
+pub(super) fn schema() -> Arc<Schema> {
     let mut fields: Vec<Field> = TEXT
         .iter()
         .map(|name| Field::new(*name, DataType::Utf8, false))
@@ -53,58 +48,6 @@ fn schema() -> Arc<Schema> {
     ));
     fields.push(Field::new("value", DataType::Float64, false));
     Arc::new(Schema::new(fields))
-}
-
-/// Encodes classified series as Parquet; rows are sorted by key, then labels, then time
-/// as the series hold them. Returns the file's bytes and its number of rows.
-pub fn encode_parquet(series: &[TidySeries]) -> Result<(Vec<u8>, usize), FrameError> {
-    let mut order: Vec<&TidySeries> = series.iter().collect();
-    order.sort_by(|a, b| (&a.key, &a.labels).cmp(&(&b.key, &b.labels)));
-    let rows: usize = order
-        .iter()
-        .map(|s| s.timestamps_ms.len().min(s.values.len()))
-        .sum();
-    let mut text: Vec<Vec<&str>> = vec![Vec::with_capacity(rows); TEXT.len()];
-    let mut labels_json: Vec<String> = Vec::with_capacity(order.len());
-    for s in &order {
-        labels_json.push(serde_json::to_string(&s.labels).unwrap_or_else(|_| "{}".into()));
-    }
-    let mut timestamp = Vec::with_capacity(rows);
-    let mut value = Vec::with_capacity(rows);
-    for (s, labels) in order.iter().zip(&labels_json) {
-        let n = s.timestamps_ms.len().min(s.values.len());
-        let cells = [
-            s.key.service.as_str(),
-            s.key.host.as_str(),
-            s.key.kind.as_str(),
-            s.key.space.as_str(),
-            s.metric(),
-            labels.as_str(),
-        ];
-        for (column, cell) in text.iter_mut().zip(cells) {
-            column.extend(std::iter::repeat_n(cell, n));
-        }
-        timestamp.extend_from_slice(&s.timestamps_ms[..n]);
-        value.extend_from_slice(&s.values[..n]);
-    }
-    let mut columns: Vec<ArrayRef> = text
-        .into_iter()
-        .map(|column| Arc::new(StringArray::from(column)) as ArrayRef)
-        .collect();
-    columns.push(Arc::new(
-        TimestampMillisecondArray::from(timestamp).with_timezone("UTC"),
-    ));
-    columns.push(Arc::new(Float64Array::from(value)));
-    let schema = schema();
-    let batch = RecordBatch::try_new(schema.clone(), columns)?;
-    let properties = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .build();
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(properties))?;
-    writer.write(&batch)?;
-    writer.close()?;
-    Ok((bytes, rows))
 }
 
 /// One record batch's columns, converted to the types the frame is read with.
@@ -179,6 +122,7 @@ pub fn decode_parquet(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
     let reader = builder.build()?;
     let mut out: Vec<TidySeries> = Vec::new();
     let mut index: BTreeMap<(SeriesKey, String), usize> = BTreeMap::new();
+    let mut previous: Option<([Option<String>; 5], usize)> = None;
     let mut first_row = 0;
     for batch in reader {
         let batch = batch?;
@@ -195,16 +139,27 @@ pub fn decode_parquet(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
                 row: first_row + row,
                 message: message.to_string(),
             };
-            let kind_name = cell(2, row).ok_or_else(|| bad("kind is null"))?;
-            let key = SeriesKey {
-                service: cell(0, row).unwrap_or("").to_string(),
-                host: cell(1, row).unwrap_or("").to_string(),
-                kind: kind_name
-                    .parse()
-                    .map_err(|e: crate::kind::UnknownKind| bad(&e.to_string()))?,
-                space: cell(3, row).unwrap_or("").to_string(),
+            // Rows of one series are adjacent in a frame: a row whose key and labels
+            // are the previous row's goes to the same series without a lookup.
+            let now = [
+                cell(0, row),
+                cell(1, row),
+                cell(2, row),
+                cell(3, row),
+                cell(5, row),
+            ];
+            let same = previous
+                .as_ref()
+                .filter(|(cells, _)| cells.iter().zip(&now).all(|(a, b)| a.as_deref() == *b))
+                .map(|(_, slot)| *slot);
+            let slot = match same {
+                Some(slot) => slot,
+                None => {
+                    let slot = series_slot(&mut out, &mut index, now, &bad)?;
+                    previous = Some((now.map(|c| c.map(str::to_string)), slot));
+                    slot
+                }
             };
-            let labels_json = cell(5, row).unwrap_or("{}");
             if timestamp.is_null(row) {
                 return Err(bad("timestamp is null"));
             }
@@ -213,22 +168,6 @@ pub fn decode_parquet(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
                 f64::NAN
             } else {
                 value.value(row)
-            };
-            let lookup = (key, labels_json.to_string());
-            let slot = match index.get(&lookup) {
-                Some(&slot) => slot,
-                None => {
-                    let labels: Labels = serde_json::from_str(labels_json)
-                        .map_err(|e| bad(&format!("labels are not a JSON object: {e}")))?;
-                    out.push(TidySeries {
-                        key: lookup.0.clone(),
-                        labels,
-                        timestamps_ms: Vec::new(),
-                        values: Vec::new(),
-                    });
-                    index.insert(lookup, out.len() - 1);
-                    out.len() - 1
-                }
             };
             if let Some(series) = out.get_mut(slot) {
                 series.timestamps_ms.push(t);
@@ -240,10 +179,47 @@ pub fn decode_parquet(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
     Ok(out)
 }
 
+/// The slot in `out` of the series a row's cells (service, host, kind, space, labels)
+/// name, added when it is new.
+fn series_slot(
+    out: &mut Vec<TidySeries>,
+    index: &mut BTreeMap<(SeriesKey, String), usize>,
+    cells: [Option<&str>; 5],
+    bad: &dyn Fn(&str) -> FrameError,
+) -> Result<usize, FrameError> {
+    let [service, host, kind, space, labels_json] = cells;
+    let kind_name = kind.ok_or_else(|| bad("kind is null"))?;
+    let key = SeriesKey {
+        service: service.unwrap_or("").to_string(),
+        host: host.unwrap_or("").to_string(),
+        kind: kind_name
+            .parse()
+            .map_err(|e: crate::kind::UnknownKind| bad(&e.to_string()))?,
+        space: space.unwrap_or("").to_string(),
+    };
+    let labels_json = labels_json.unwrap_or("{}");
+    let lookup = (key, labels_json.to_string());
+    if let Some(&slot) = index.get(&lookup) {
+        return Ok(slot);
+    }
+    let labels: Labels = serde_json::from_str(labels_json)
+        .map_err(|e| bad(&format!("labels are not a JSON object: {e}")))?;
+    out.push(TidySeries {
+        key: lookup.0.clone(),
+        labels,
+        timestamps_ms: Vec::new(),
+        values: Vec::new(),
+    });
+    index.insert(lookup, out.len() - 1);
+    Ok(out.len() - 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::encode_parquet;
     use crate::kind::Kind;
+    use parquet::arrow::ArrowWriter;
 
     fn series(service: &str, host: &str, kind: Kind, points: &[(i64, f64)]) -> TidySeries {
         TidySeries {

@@ -1,19 +1,22 @@
 //! The resumable bundle writer: chunks written atomically, then merged on finish.
 
 use super::{
-    CHUNK_DIR, Chunk, FetchWarning, FileEntry, MANIFEST, Manifest, SERIES_FILE, read_manifest,
-    read_tidy, redact_location, sha256_hex,
+    CHUNK_DIR, Chunk, FetchWarning, FileEntry, MANIFEST, Manifest, SERIES_FILE, hex, read_manifest,
+    read_tidy, redact_location,
 };
-use crate::frame::{SeriesKey, TidySeries, encode_parquet};
+use crate::frame::{FrameError, FrameWriter, SeriesKey, TidySeries};
 use crate::input::InputError;
 use crate::kind::Kind;
 use crate::report::SubjectInfo;
-use crate::series::RawSeries;
+use crate::series::{Labels, RawSeries};
 use crate::subject::Subject;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+
+/// A series' samples as the chunks held them: (timestamps, values) per chunk.
+type Parts = Vec<(Vec<i64>, Vec<f64>)>;
 
 /// Writes a bundle chunk by chunk; resumable.
 #[derive(Debug)]
@@ -186,39 +189,46 @@ impl BundleWriter {
                 ),
             });
         }
-        let mut merged: BTreeMap<(SeriesKey, crate::series::Labels), TidySeries> = BTreeMap::new();
+        // Every series' samples, chunk by chunk; a series is joined, sorted and written
+        // on its own, so the merge holds the samples once (16 bytes each) and one series
+        // joined, never the frame's rows.
+        let mut merged: BTreeMap<(SeriesKey, Labels), Parts> = BTreeMap::new();
         for c in &self.manifest.chunks {
             let Some(file) = &c.file else { continue };
             let path = self.dir.join(file);
             let bytes = std::fs::read(&path).map_err(|e| InputError::io(&path, e))?;
-            for s in read_tidy(&path, bytes)? {
-                match merged.entry((s.key.clone(), s.labels.clone())) {
-                    std::collections::btree_map::Entry::Vacant(v) => {
-                        v.insert(s);
-                    }
-                    std::collections::btree_map::Entry::Occupied(mut o) => {
-                        let e = o.get_mut();
-                        e.timestamps_ms.extend(s.timestamps_ms);
-                        e.values.extend(s.values);
-                    }
-                }
+            for mut s in read_tidy(&path, bytes)? {
+                s.timestamps_ms.shrink_to_fit();
+                s.values.shrink_to_fit();
+                merged
+                    .entry((s.key, s.labels))
+                    .or_default()
+                    .push((s.timestamps_ms, s.values));
             }
         }
-        let series: Vec<TidySeries> = merged
-            .into_values()
-            .map(|mut s| {
+        let path = self.dir.join(SERIES_FILE);
+        let (bytes, rows, sha256) = write_frame_with(&path, |frame| {
+            while let Some(((key, labels), parts)) = merged.pop_first() {
+                let n = parts.iter().map(|p| p.0.len()).sum();
                 let mut raw = RawSeries {
-                    labels: Default::default(),
-                    timestamps_ms: std::mem::take(&mut s.timestamps_ms),
-                    values: std::mem::take(&mut s.values),
+                    labels: Labels::new(),
+                    timestamps_ms: Vec::with_capacity(n),
+                    values: Vec::with_capacity(n),
                 };
+                for (timestamps, values) in parts {
+                    raw.timestamps_ms.extend(timestamps);
+                    raw.values.extend(values);
+                }
                 raw.normalize();
-                s.timestamps_ms = raw.timestamps_ms;
-                s.values = raw.values;
-                s
-            })
-            .collect();
-        let (bytes, rows, sha256) = write_frame(&self.dir.join(SERIES_FILE), &series)?;
+                frame.write_series(&TidySeries {
+                    key,
+                    labels,
+                    timestamps_ms: raw.timestamps_ms,
+                    values: raw.values,
+                })?;
+            }
+            Ok(())
+        })?;
         self.manifest.files = vec![FileEntry {
             path: SERIES_FILE.to_string(),
             bytes,
@@ -296,20 +306,90 @@ fn tidy_series(series: &[RawSeries], kind: Kind, subject: &SubjectInfo) -> Vec<T
 /// Writes a tidy frame as Parquet atomically; returns its length in bytes, its rows and
 /// its sha256.
 fn write_frame(path: &Path, series: &[TidySeries]) -> Result<(u64, usize, String), InputError> {
-    let fail = |message: String| InputError::Parquet {
-        path: path.to_path_buf(),
-        message,
-    };
-    let (buf, rows) =
-        encode_parquet(series).map_err(|e| fail(format!("cannot encode Parquet: {e}")))?;
-    write_atomic(path, &buf)?;
-    Ok((buf.len() as u64, rows, sha256_hex(&buf)))
+    let mut order: Vec<&TidySeries> = series.iter().collect();
+    order.sort_by(|a, b| (&a.key, &a.labels).cmp(&(&b.key, &b.labels)));
+    write_frame_with(path, |frame| {
+        order.iter().try_for_each(|s| frame.write_series(s))
+    })
 }
 
-/// Writes `bytes` to `path` via a uniquely named temporary file beside it, fsync and
-/// rename, then syncs the directory. Two writers of one folder never share a temporary
-/// file, and one that fails removes its own.
+/// Writes the frame that `fill` gives, series by series, as Parquet atomically, straight
+/// to the file (hashed as it is written); returns its length in bytes, its rows and its
+/// sha256.
+fn write_frame_with(
+    path: &Path,
+    fill: impl FnOnce(&mut FrameWriter<Hashing<&mut File>>) -> Result<(), FrameError>,
+) -> Result<(u64, usize, String), InputError> {
+    let fail = |e: FrameError| InputError::Parquet {
+        path: path.to_path_buf(),
+        message: format!("cannot encode Parquet: {e}"),
+    };
+    let mut written = (0, 0, String::new());
+    write_atomic_with(path, |file| {
+        // The Parquet writer buffers its output itself.
+        let mut frame = FrameWriter::new(Hashing::new(file)).map_err(fail)?;
+        fill(&mut frame).map_err(fail)?;
+        let (out, rows) = frame.finish().map_err(fail)?;
+        let (bytes, sha256) = out.finish();
+        written = (bytes, rows, sha256);
+        Ok(())
+    })?;
+    Ok(written)
+}
+
+/// A writer that counts and hashes what passes through it.
+struct Hashing<W> {
+    inner: W,
+    hasher: sha2::Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Hashing<W> {
+    fn new(inner: W) -> Hashing<W> {
+        use sha2::Digest;
+        Hashing {
+            inner,
+            hasher: sha2::Sha256::new(),
+            bytes: 0,
+        }
+    }
+
+    /// The bytes written and their sha256 (lowercase hex).
+    fn finish(self) -> (u64, String) {
+        use sha2::Digest;
+        (self.bytes, hex(&self.hasher.finalize()))
+    }
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.write(buf)?;
+        let done = buf.get(..n).unwrap_or(buf);
+        self.hasher.update(done);
+        self.bytes += done.len() as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes `bytes` to `path` atomically (see [`write_atomic_with`]).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
+    write_atomic_with(path, |file| {
+        file.write_all(bytes).map_err(|e| InputError::io(path, e))
+    })
+}
+
+/// Writes `path` via a uniquely named temporary file beside it, which `write` fills,
+/// then fsync and rename, then syncs the directory. Two writers of one folder never
+/// share a temporary file, and one that fails removes its own.
+fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> Result<(), InputError>,
+) -> Result<(), InputError> {
     let io = |e| InputError::io(path, e);
     let parent = path
         .parent()
@@ -325,7 +405,7 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), InputError> {
         .suffix(".tmp")
         .tempfile_in(parent)
         .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     // Persist the rename; not every platform can open a directory, so best effort.
