@@ -42,6 +42,21 @@ impl Gram {
         self.n += 1;
     }
 
+    /// Adds the observations of `other` (of at least `p` columns) restricted to its
+    /// first `p` columns: the Gram of a regression nested in `other`'s.
+    pub fn add_leading(&mut self, other: &Gram) {
+        let (p, q) = (self.p, other.p);
+        debug_assert!(q >= p, "a Gram of {q} columns has no leading {p}");
+        for a in 0..p.min(q) {
+            self.xty[a] += other.xty[a];
+            for b in 0..=a {
+                self.xtx[a * p + b] += other.xtx[a * q + b];
+            }
+        }
+        self.yty += other.yty;
+        self.n += other.n;
+    }
+
     /// Mirrors the lower triangle filled by `add` into the upper one.
     fn symmetric(&self) -> Vec<f64> {
         let p = self.p;

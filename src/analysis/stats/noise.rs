@@ -10,6 +10,8 @@
 //! truncation widened to a Dickey-Fuller bound): the quasi-differenced regression then
 //! gives a trend test that is valid whether the noise is stationary or integrated.
 
+use super::linalg::Gram;
+
 /// Most lags an autoregression uses.
 pub const MAX_LAGS: usize = 4;
 
@@ -42,34 +44,70 @@ pub fn unit_root_band(n: f64, hinges: usize) -> f64 {
     (1.0 / n.sqrt()).max(-quantile / n)
 }
 
-/// Consecutive pairs (previous, current) within runs: `run_start[i]` breaks the chain.
-fn within_runs(run_start: &[bool], i: usize, back: usize) -> bool {
-    i >= back && !(i + 1 - back..=i).any(|j| run_start[j])
-}
-
-/// Augmented autoregression of `u` (within runs) with `lags` lagged differences: returns
-/// (alpha, residual variance, observations), or `None` when too few observations.
-fn augmented(u: &[f64], run_start: &[bool], lags: usize) -> Option<(f64, f64, usize, Vec<f64>)> {
-    let p = 1 + lags;
-    let mut g = super::linalg::Gram::new(p);
-    let mut x = vec![0.0; p];
-    for i in 0..u.len() {
-        if !within_runs(run_start, i, lags + 1) {
+/// The Gram matrices of nested autoregressions of dimensions `p_min..=p_max`, from one
+/// pass over the `len` observations. Observation `i` enters the regressions whose `p`
+/// regressors all lie within its run (`run_start[j]` breaks the chain at `j`): the `p`
+/// observations before it, none of them before the run's start. `row(i, x)` fills
+/// the regressors of the deepest regression `i` enters (a prefix of each deeper one's)
+/// and returns the response.
+fn nested_grams(
+    len: usize,
+    run_start: &[bool],
+    p_min: usize,
+    p_max: usize,
+    mut row: impl FnMut(usize, &mut [f64]) -> f64,
+) -> Vec<Gram> {
+    // by_depth[k]: the observations whose deepest regression has dimension p_min + k.
+    let mut by_depth: Vec<Gram> = (p_min..=p_max).map(Gram::new).collect();
+    let mut x = vec![0.0; p_max];
+    let mut last_start: Option<usize> = None;
+    for i in 0..len {
+        if run_start.get(i) == Some(&true) {
+            last_start = Some(i);
+        }
+        let depth = i - last_start.unwrap_or(0);
+        if depth < p_min {
             continue;
         }
+        let p = depth.min(p_max);
+        let y = row(i, &mut x[..p]);
+        if let Some(g) = by_depth.get_mut(p - p_min) {
+            g.add(&x[..p], y);
+        }
+    }
+    (p_min..=p_max)
+        .map(|p| {
+            let mut g = Gram::new(p);
+            for deeper in by_depth.iter().skip(p - p_min) {
+                g.add_leading(deeper);
+            }
+            g
+        })
+        .collect()
+}
+
+/// The regressions of the augmented autoregression of `u` (within runs) for 0 to
+/// `max_lags` lagged differences: u_t on u_(t-1), du_(t-1), ..., du_(t-lags).
+fn augmented_grams(u: &[f64], run_start: &[bool], max_lags: usize) -> Vec<Gram> {
+    nested_grams(u.len(), run_start, 1, max_lags + 1, |i, x| {
         x[0] = u[i - 1];
-        for l in 1..=lags {
+        for l in 1..x.len() {
             x[l] = u[i - l] - u[i - l - 1];
         }
-        g.add(&x, u[i]);
-    }
-    let n = g.n;
+        u[i]
+    })
+}
+
+/// An augmented autoregression's fit: (alpha, residual variance, observations), or
+/// `None` when too few observations.
+fn augmented(g: &Gram) -> Option<(f64, f64, usize)> {
+    let (n, p) = (g.n, g.p);
     if n < p + 8 {
         return None;
     }
     let s = g.solve()?;
     let variance = s.rss / (n - p) as f64;
-    Some((s.coef[0], variance, n, s.coef[1..].to_vec()))
+    Some((s.coef[0], variance, n))
 }
 
 /// Persistence of residuals `u` (within runs) of a trend with `hinges` searched change
@@ -77,8 +115,9 @@ fn augmented(u: &[f64], run_start: &[bool], lags: usize) -> Option<(f64, f64, us
 pub fn persistence(u: &[f64], run_start: &[bool], hinges: usize) -> Persistence {
     let n = u.len();
     let mut best: Option<(f64, f64, usize)> = None;
-    for lags in 0..=MAX_LAGS.min(n / 10) {
-        let Some((alpha, variance, m, _)) = augmented(u, run_start, lags) else {
+    let grams = augmented_grams(u, run_start, MAX_LAGS.min(n / 10));
+    for (lags, g) in grams.iter().enumerate() {
+        let Some((alpha, variance, m)) = augmented(g) else {
             continue;
         };
         let bic =
@@ -115,11 +154,16 @@ pub fn long_run_variance(e: &[f64], run_start: &[bool]) -> f64 {
     }
     let mean_sq = e.iter().map(|v| v * v).sum::<f64>() / n as f64;
     let mut best: Option<(f64, f64)> = None;
-    for lags in 0..=MAX_LAGS.min(n / 10) {
-        let fit = if lags == 0 {
-            Some((mean_sq, n, 0.0))
-        } else {
-            plain_ar(e, run_start, lags)
+    let max_lags = MAX_LAGS.min(n / 10);
+    let grams = if max_lags > 0 {
+        plain_grams(e, run_start, max_lags)
+    } else {
+        Vec::new()
+    };
+    for lags in 0..=max_lags {
+        let fit = match lags.checked_sub(1).and_then(|k| grams.get(k)) {
+            None => Some((mean_sq, n, 0.0)),
+            Some(g) => plain_ar(g),
         };
         let Some((variance, m, sum_phi)) = fit else {
             continue;
@@ -134,20 +178,19 @@ pub fn long_run_variance(e: &[f64], run_start: &[bool]) -> f64 {
     best.map(|(_, v)| v).unwrap_or(mean_sq).max(mean_sq)
 }
 
+/// The regressions e_t on e_(t-1), ..., e_(t-lags) (within runs), lags 1 to `max_lags`.
+fn plain_grams(e: &[f64], run_start: &[bool], max_lags: usize) -> Vec<Gram> {
+    nested_grams(e.len(), run_start, 1, max_lags, |i, x| {
+        for (l, slot) in x.iter_mut().enumerate() {
+            *slot = e[i - l - 1];
+        }
+        e[i]
+    })
+}
+
 /// e_t = sum phi_l e_(t-l) + error: (error variance, observations, sum of phi).
-fn plain_ar(e: &[f64], run_start: &[bool], lags: usize) -> Option<(f64, usize, f64)> {
-    let mut g = super::linalg::Gram::new(lags);
-    let mut x = vec![0.0; lags];
-    for i in 0..e.len() {
-        if !within_runs(run_start, i, lags) {
-            continue;
-        }
-        for l in 1..=lags {
-            x[l - 1] = e[i - l];
-        }
-        g.add(&x, e[i]);
-    }
-    let m = g.n;
+fn plain_ar(g: &Gram) -> Option<(f64, usize, f64)> {
+    let (m, lags) = (g.n, g.p);
     if m < lags + 8 {
         return None;
     }
