@@ -481,6 +481,15 @@ fn no_command_prints_or_writes_a_planted_secret() {
                 live("fetch", &["--ca-cert", ca, "--out", &bd]),
                 vec![bundle_dir.as_path()],
             ),
+            (
+                "config show diagnose",
+                {
+                    let mut args = vec!["config".to_string(), "show".to_string()];
+                    args.extend(live("diagnose", &["--ca-cert", ca]));
+                    args
+                },
+                vec![],
+            ),
         ];
         for (what, args, written) in runs {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -492,7 +501,9 @@ fn no_command_prints_or_writes_a_planted_secret() {
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        // The fetched bundle, offline: diagnose, report, with the secrets in the environment.
+        // The fetched bundle and the saved report, offline: diagnose, report, verify,
+        // with the secrets in the environment.
+        let saved_report = report_dir.join("report.json");
         let offline = [
             (
                 "diagnose --input bundle",
@@ -509,9 +520,22 @@ fn no_command_prints_or_writes_a_planted_secret() {
                 ],
             ),
             (
+                "report --input report.json",
+                vec![
+                    "report",
+                    "--input",
+                    saved_report.to_str().expect("utf-8"),
+                    "--out",
+                    rerendered.to_str().expect("utf-8"),
+                ],
+            ),
+            ("verify", vec!["verify", &bd]),
+            ("verify json", vec!["verify", &bd, "--format", "json"]),
+            (
                 "rules",
                 vec!["rules", "--app", &app, "--container", &container],
             ),
+            ("config show rules", vec!["config", "show", "rules"]),
         ];
         for (what, args) in offline {
             let out = h.run(what, &args, &url, creds, &[rerendered.as_path()]);
