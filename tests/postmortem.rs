@@ -8,6 +8,8 @@ mod prom_servers;
 
 #[path = "postmortem/baseline.rs"]
 mod baseline;
+#[path = "postmortem/edges.rs"]
+mod edges;
 #[path = "postmortem/manifest.rs"]
 mod manifest;
 #[path = "postmortem/timeline.rs"]

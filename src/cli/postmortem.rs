@@ -5,13 +5,14 @@
 use super::Failure;
 use super::args::PromArgs;
 use super::output::Log;
-use super::pipeline_io::{Selected, cut_of, read_source, select_subject};
+use super::pipeline_io::{Read, Selected, cut_of, read_source, select_subject};
 use super::settings::{SourceSettings, SubjectSettings, UsageError};
 use crate::analysis::AnalysisSettings;
-use crate::input::WindowRequest;
-use crate::pipeline::build_report_marked;
+use crate::frame::TidySeries;
+use crate::input::{WindowRequest, data_span};
+use crate::pipeline::build_report_around;
 use crate::report::Report;
-use crate::timeline::Mark;
+use crate::timeline::{Mark, span_for};
 use crate::units::{parse_duration, parse_timestamp, rfc3339};
 use clap::Args;
 
@@ -137,16 +138,55 @@ pub fn report_of(
     analysis: &AnalysisSettings,
     marks: &[Mark],
 ) -> Report {
-    let mut report = build_report_marked(
+    report_around(selected, Vec::new(), subject, analysis, marks)
+}
+
+/// Like [`report_of`], the timeline reading `around` (the subject's series of the input
+/// around the window it was cut to) for the stretches beyond the window's edges.
+fn report_around(
+    selected: Selected,
+    around: Vec<TidySeries>,
+    subject: &SubjectSettings,
+    analysis: &AnalysisSettings,
+    marks: &[Mark],
+) -> Report {
+    let mut report = build_report_around(
         selected.series,
         selected.source,
         subject.info.clone(),
         analysis,
         marks,
         selected.window,
+        around,
     );
     report.bundles = selected.bundles;
     report
+}
+
+/// The subject's series of offline input cut to `window`, from the longest stretch the
+/// timeline looks at before the window's start to as long after its end: what the input
+/// holds around the window. Empty when the input is not cut, or holds nothing there.
+fn around_window(
+    read: &Read,
+    window: &WindowRequest,
+    subject: &SubjectSettings,
+) -> Vec<TidySeries> {
+    if window.is_whole() {
+        return Vec::new();
+    }
+    let Some((first, last)) = data_span(&read.loaded.series) else {
+        return Vec::new();
+    };
+    let (start, end) = window.resolve((first as f64 / 1000.0, last as f64 / 1000.0));
+    let reach = span_for((start, end));
+    let excerpt = Read {
+        loaded: read.loaded.excerpt(start - reach, end + reach),
+        catalog: read.catalog.clone(),
+    };
+    let quiet = Log { quiet: true };
+    select_subject(excerpt, &WindowRequest::default(), subject, quiet)
+        .map(|s| s.series)
+        .unwrap_or_default()
 }
 
 /// Reads the source, analyses the window and, when a baseline is asked for, the
@@ -160,13 +200,21 @@ pub fn analyse(
 ) -> Result<Report, Failure> {
     let read = read_source(source, subject, log)?;
     let window = cut_of(source);
+    let around = around_window(&read, &window, subject);
     let Some(request) = postmortem.baseline else {
         let selected = select_subject(read, &window, subject, log)?;
-        return Ok(report_of(selected, subject, analysis, &postmortem.marks));
+        return Ok(report_around(
+            selected,
+            around,
+            subject,
+            analysis,
+            &postmortem.marks,
+        ));
     };
     let again = matches!(source, SourceSettings::Files { .. }).then(|| read.clone());
-    let after = report_of(
+    let after = report_around(
         select_subject(read, &window, subject, log)?,
+        around,
         subject,
         analysis,
         &postmortem.marks,

@@ -133,6 +133,36 @@ impl Loaded {
             Some(window),
         ))
     }
+
+    /// A copy of what was read holding only the samples from `start` to `end` (Unix
+    /// seconds, both included): the data around a window, without copying the rest.
+    pub fn excerpt(&self, start: f64, end: f64) -> Loaded {
+        let (start_ms, end_ms) = (to_ms(start), to_ms(end));
+        let series: Vec<RawSeries> = self
+            .series
+            .iter()
+            .filter_map(|s| {
+                let from = s.timestamps_ms.partition_point(|t| *t < start_ms);
+                let to = s.timestamps_ms.partition_point(|t| *t <= end_ms);
+                let values = s.values.get(from..to)?;
+                (from < to).then(|| RawSeries {
+                    labels: s.labels.clone(),
+                    timestamps_ms: s.timestamps_ms[from..to].to_vec(),
+                    values: values.to_vec(),
+                })
+            })
+            .collect();
+        let mut source = self.source.clone();
+        source.series = series.len();
+        source.samples = series.iter().map(RawSeries::len).sum();
+        Loaded {
+            series,
+            source,
+            manifest: self.manifest.clone(),
+            kinds: self.kinds.clone(),
+            bundles: self.bundles.clone(),
+        }
+    }
 }
 
 #[cfg(test)]

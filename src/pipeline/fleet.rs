@@ -3,7 +3,7 @@
 //! dropped before the next service's are read.
 
 use super::excerpt::excerpt;
-use super::{Span, analyze_all, assemble, report_window, timeline_of};
+use super::{Span, analyze_all, assemble, beyond, report_window, timeline_of};
 use crate::analysis::AnalysisSettings;
 use crate::compare::compare;
 use crate::frame::TidySeries;
@@ -94,7 +94,8 @@ impl<'a> FleetReport<'a> {
     /// The report of the whole fleet, with its timeline.
     pub fn finish(self, source: SourceInfo, subject: SubjectInfo) -> Report {
         let window = report_window(&self.span, None);
-        let timeline = timeline_of(&self.excerpts, &self.targets, self.marks, &window);
+        let beyond = beyond(&source, &[]);
+        let timeline = timeline_of(&self.excerpts, &self.targets, self.marks, &window, beyond);
         Report {
             timeline,
             ..assemble(

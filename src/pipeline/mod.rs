@@ -21,7 +21,7 @@ use crate::report::{
     ToolInfo, Window,
 };
 use crate::target::{Target, group_targets};
-use crate::timeline::Mark;
+use crate::timeline::{Beyond, Mark};
 use crate::units::{parse_timestamp, rfc3339};
 use crate::verdict::Verdict;
 use std::collections::BTreeMap;
@@ -48,13 +48,30 @@ pub fn build_report_marked(
     marks: &[Mark],
     asked: Option<(f64, f64)>,
 ) -> Report {
+    build_report_around(series, source, subject, settings, marks, asked, Vec::new())
+}
+
+/// Like [`build_report_marked`], with `around`: the subject's series of the input
+/// around the window it was cut to, which the timeline reads for the stretches before
+/// and after events near the window's edges.
+pub fn build_report_around(
+    series: Vec<TidySeries>,
+    source: SourceInfo,
+    subject: SubjectInfo,
+    settings: &AnalysisSettings,
+    marks: &[Mark],
+    asked: Option<(f64, f64)>,
+    around: Vec<TidySeries>,
+) -> Report {
     let mut span = Span::default();
     span.add(&series);
     let window = report_window(&span, asked);
     let targets = group_targets(series);
     let reports = analyze_all(&targets, settings);
     let comparison = compare(&targets, &reports);
-    let timeline = timeline_of(&targets, &reports, marks, &window);
+    let around = group_targets(around);
+    let beyond = beyond(&source, &around);
+    let timeline = timeline_of(&targets, &reports, marks, &window, beyond);
     Report {
         timeline,
         ..assemble(window, source, subject, settings, reports, comparison)
@@ -71,17 +88,30 @@ fn report_window(span: &Span, asked: Option<(f64, f64)>) -> Window {
     window
 }
 
+/// What the timeline can read beyond the window: a live query fetched only the window;
+/// offline input holds what `around` holds.
+fn beyond<'a>(source: &SourceInfo, around: &'a [Target]) -> Beyond<'a> {
+    if source.kind == "prometheus" {
+        Beyond::NotFetched
+    } else if around.is_empty() {
+        Beyond::Nothing
+    } else {
+        Beyond::Input(around)
+    }
+}
+
 fn timeline_of(
     targets: &[Target],
     reports: &[TargetReport],
     marks: &[Mark],
     window: &Window,
+    beyond: Beyond<'_>,
 ) -> Vec<TimelineEvent> {
     let span = (
         parse_timestamp(&window.start).unwrap_or(0.0),
         parse_timestamp(&window.end).unwrap_or(0.0),
     );
-    crate::timeline::build(targets, reports, marks, span)
+    crate::timeline::build(targets, reports, marks, span, beyond)
 }
 
 /// Analyses every target, one thread per core taking the next target as it finishes

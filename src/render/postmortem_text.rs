@@ -68,16 +68,18 @@ pub fn around_phrase(a: &SeriesAround) -> String {
             opt_rate(a.slope_after)
         ),
         (None, _) => format!(
-            "{} {}, {} after (no data before)",
+            "{} {}, {} after ({})",
             a.series,
             opt_bytes(a.level_after),
-            opt_rate(a.slope_after)
+            opt_rate(a.slope_after),
+            a.missing.as_deref().unwrap_or("no data before")
         ),
         (_, None) => format!(
-            "{} {}, {} before (no data after)",
+            "{} {}, {} before ({})",
             a.series,
             opt_bytes(a.level_before),
-            opt_rate(a.slope_before)
+            opt_rate(a.slope_before),
+            a.missing.as_deref().unwrap_or("no data after")
         ),
     }
 }

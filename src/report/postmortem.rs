@@ -41,6 +41,10 @@ pub struct SeriesAround {
     pub slope_after: Option<f64>,
     /// Length of each stretch, seconds (the same before and after).
     pub span_seconds: f64,
+    /// Why one side has no level or slope ("no data before", or that nothing was fetched
+    /// beyond the window's edge); absent when both sides have them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing: Option<String>,
 }
 
 /// The analysis window compared with a baseline window, per target and series.

@@ -1,12 +1,13 @@
 //! The timeline of a report: marks given on the command line (an incident, a deploy, a
 //! config change), restarts, OOM kills (`container_oom_events_total` increments) and
 //! growth onsets, in time order, each with what every series of the concerned targets
-//! did in the stretch before it and the stretch after it. Plain data in, plain data out.
+//! did in the stretch before it and the stretch after it (read beyond the window when the
+//! input holds data there). Plain data in, plain data out.
 
 mod around;
 pub mod baseline;
 
-pub use around::MAX_SPAN_SECONDS;
+pub use around::{Beyond, MAX_SPAN_SECONDS, span_for};
 
 use crate::kind::Kind;
 use crate::report::{TargetReport, TimelineEvent};
@@ -99,14 +100,17 @@ fn restart_label(target: &Target) -> String {
 }
 
 /// Builds the timeline: `targets` and `reports` in the same order, `window` in Unix
-/// seconds. Marks concern every target; the other events their own.
+/// seconds, `beyond` what the stretches around events can read outside it. Marks
+/// concern every target; the other events their own.
 pub fn build(
     targets: &[Target],
     reports: &[TargetReport],
     marks: &[Mark],
     window: (f64, f64),
+    beyond: Beyond<'_>,
 ) -> Vec<TimelineEvent> {
     let span = around::span_for(window);
+    let around = |target: &Target, at: f64| around::series_around(target, at, span, window, beyond);
     let mut events = Vec::new();
     for mark in marks {
         events.push(TimelineEvent {
@@ -118,7 +122,7 @@ pub fn build(
             host: None,
             around: targets
                 .iter()
-                .flat_map(|t| around::series_around(t, mark.unix_seconds, span))
+                .flat_map(|t| around(t, mark.unix_seconds))
                 .collect(),
         });
     }
@@ -130,7 +134,7 @@ pub fn build(
             label,
             service: Some(target.service.clone()),
             host: Some(target.host.clone()),
-            around: around::series_around(target, at, span),
+            around: around(target, at),
         };
         for at in report
             .restart_times
@@ -264,7 +268,7 @@ mod tests {
             unix_seconds: 3000.0,
             label: "deploy".into(),
         }];
-        let events = build(&[t], &[report], &marks, (0.0, 6000.0));
+        let events = build(&[t], &[report], &marks, (0.0, 6000.0), Beyond::Nothing);
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["mark", "growth_onset", "oom_kill", "restart"]);
         let deploy = &events[0];
@@ -286,5 +290,46 @@ mod tests {
         );
         assert!(events[2].label.contains("OOM kill"));
         assert_eq!(events[2].host.as_deref(), Some("a"));
+    }
+
+    #[test]
+    fn the_stretch_before_a_mark_reads_beyond_the_window_or_says_why_it_cannot() {
+        let points: Vec<(f64, f64)> = (0..=60).map(|i| (i as f64 * 100.0, 100.0)).collect();
+        let inside: Vec<(f64, f64)> = points.iter().copied().filter(|p| p.0 >= 3000.0).collect();
+        let window = target(vec![series(Kind::HeapUsed, &inside)]);
+        let input = [target(vec![series(Kind::HeapUsed, &points)])];
+        let marks = [Mark {
+            unix_seconds: 3000.0,
+            label: "deploy".into(),
+        }];
+        let report = TargetReport {
+            service: "api".into(),
+            host: "a".into(),
+            ..TargetReport::default()
+        };
+        let around = |beyond: Beyond<'_>| {
+            let events = build(
+                std::slice::from_ref(&window),
+                std::slice::from_ref(&report),
+                &marks,
+                (3000.0, 6000.0),
+                beyond,
+            );
+            events[0].around[0].clone()
+        };
+        let read = around(Beyond::Input(&input));
+        assert_eq!(read.level_before, Some(100.0));
+        assert_eq!(read.missing, None);
+        let whole = around(Beyond::Nothing);
+        assert_eq!(whole.level_before, None);
+        assert_eq!(whole.missing.as_deref(), Some("no data before"));
+        let live = around(Beyond::NotFetched);
+        assert_eq!(live.level_before, None);
+        assert!(
+            live.missing
+                .as_deref()
+                .is_some_and(|m| m.starts_with("nothing was fetched before the window's start")),
+            "{live:?}"
+        );
     }
 }

@@ -39,6 +39,19 @@ pub fn analysis_of(mut report: Value) -> Value {
     report
 }
 
+/// The report without what the timeline's events saw around them: a cut file reads the
+/// data before and after its window there, a live query fetched none (by design).
+pub fn without_around(mut report: Value) -> Value {
+    if let Some(events) = report["timeline"].as_array_mut() {
+        for event in events {
+            if let Some(event) = event.as_object_mut() {
+                event.remove("around");
+            }
+        }
+    }
+    report
+}
+
 /// JSON paths where two values differ (at most `limit`), for a readable failure.
 pub fn differences(a: &Value, b: &Value, path: &str, out: &mut Vec<String>, limit: usize) {
     if out.len() >= limit || a == b {
