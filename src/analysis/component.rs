@@ -263,9 +263,9 @@ fn material(
     rate: Interval,
     s: &AnalysisSettings,
 ) -> Option<MaterialBy> {
-    let now = r.rate().value;
+    // Both routes judge the conservative rate: the lower bound of its interval.
     let by_level =
-        r.rise >= m.required_change && now * 24.0 >= s.min_relative_growth_per_day * m.level;
+        r.rise >= m.required_change && rate.low * 24.0 >= s.min_relative_growth_per_day * m.level;
     let ahead = horizon(s, r.span_hours());
     let by_limit = m
         .headroom
@@ -343,7 +343,7 @@ fn after_warm_up(r: &Regime, m: &Materiality, rate: Interval, s: &AnalysisSettin
         return warming;
     }
     let rise = r.settled_rise;
-    let per_day = r.rate().value * 24.0 >= s.min_relative_growth_per_day * m.level;
+    let per_day = rate.low * 24.0 >= s.min_relative_growth_per_day * m.level;
     let ahead = horizon(s, span);
     let by_level = rise >= m.required_change && per_day;
     let by_limit = m

@@ -24,6 +24,10 @@ pub const MIN_POOLED_BUCKETS: usize = 3;
 pub const MASKED_SHARE: f64 = 2.0 / 3.0;
 /// Share of the usage growth that page cache must explain for cache_growth.
 pub const CACHE_SHARE: f64 = 0.5;
+/// The default per-day materiality: the rate that changes the level by the materiality
+/// ratio (5%) within the horizon (30 days). Slower growth would not matter within the
+/// horizon even if it had already changed the level materially over a long window.
+pub const MIN_GROWTH_PER_DAY: f64 = 0.05 / 30.0;
 /// A pause between samples longer than this many scrape intervals is a gap.
 pub const GAP_FACTOR: f64 = 5.0;
 
@@ -33,8 +37,8 @@ pub struct AnalysisSettings {
     /// Significance level of the trend tests (two-sided; a growth verdict needs the
     /// lower bound of the rate's 1 - alpha interval above zero).
     pub alpha: f64,
-    /// Materiality to the level: growth slower than this fraction of the level per day
-    /// is immaterial.
+    /// Materiality to the level: growth whose rate's lower bound is below this fraction
+    /// of the level per day is immaterial.
     pub min_relative_growth_per_day: f64,
     /// Materiality to the level: a regime must have changed the level by at least this
     /// fraction of it...
@@ -52,7 +56,7 @@ impl Default for AnalysisSettings {
     fn default() -> Self {
         AnalysisSettings {
             alpha: 0.01,
-            min_relative_growth_per_day: 0.01,
+            min_relative_growth_per_day: MIN_GROWTH_PER_DAY,
             min_relative_change: 0.05,
             min_change_bytes: 8.0 * 1024.0 * 1024.0,
             limit_horizon_hours: 30.0 * 24.0,

@@ -304,8 +304,9 @@ pub struct AnalysisArgs {
     )]
     pub alpha: f64,
 
-    /// Growth slower than this fraction of the level per day is not growth (0.01 = 1%/day).
-    #[arg(long, value_name = "RATIO", default_value_t = 0.01)]
+    /// Growth whose rate's lower bound is below this fraction of the level per day is not
+    /// growth (default: 5% within the 30-day horizon, 0.00167).
+    #[arg(long, value_name = "RATIO", default_value_t = crate::analysis::settings::MIN_GROWTH_PER_DAY)]
     pub min_growth_per_day: f64,
 
     /// Growth that changed the level by less than this fraction within the window is not
