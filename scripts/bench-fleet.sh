@@ -8,12 +8,17 @@
 #   - a notebook-style Python reference (requests + pandas + scipy + pymannkendall,
 #     scripts/bench/notebook_reference.py) in a venv this script creates;
 # and once the offline analysis, `memgrowth diagnose --input BUNDLE --by job`.
+# With --baseline REV, the memgrowth of git revision REV is built too (from `git archive`,
+# in the same target directory, so only the crate itself compiles) and timed in the same
+# run, interleaved with the current build, for before/after ratios; --baseline-bin FILE
+# times an already built memgrowth instead.
 # Prints wall time (median), CPU time, peak RSS, samples per second and the ratios.
 # Asserts nothing: the figures are for reading (a shared machine is noisy; CPU time is
 # steadier than wall time there).
 #
 # Usage: scripts/bench-fleet.sh [--services N] [--hosts N] [--days N] [--step S]
-#                               [--runs N] [--python-runs N] [--concurrency N] [--keep]
+#                               [--runs N] [--python-runs N] [--concurrency N]
+#                               [--baseline REV | --baseline-bin FILE] [--keep]
 #   defaults: 33 services, each on all of 4 hosts, 14 days at 60 s, nine series per
 #   target: about 24.8 M samples. 3 runs of each (the Python reference: --python-runs,
 #   default 1, since it is the slowest by far). --keep leaves the work directory.
@@ -22,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-SERVICES=33 HOSTS=4 DAYS=14 STEP=60 RUNS=3 PY_RUNS=1 CONCURRENCY=8 KEEP=0
+SERVICES=33 HOSTS=4 DAYS=14 STEP=60 RUNS=3 PY_RUNS=1 CONCURRENCY=8 KEEP=0 BASELINE="" BASELINE_BIN=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --services) SERVICES=$2; shift 2 ;;
@@ -32,6 +37,8 @@ while [ $# -gt 0 ]; do
     --runs) RUNS=$2; shift 2 ;;
     --python-runs) PY_RUNS=$2; shift 2 ;;
     --concurrency) CONCURRENCY=$2; shift 2 ;;
+    --baseline) BASELINE=$2; shift 2 ;;
+    --baseline-bin) BASELINE_BIN=$2; BASELINE=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
     *) echo "bench-fleet: unknown option $1 (see the header of $0)" >&2; exit 2 ;;
   esac
@@ -61,8 +68,19 @@ if ! "$VENV/bin/python" -c 'import requests, pandas, scipy, pymannkendall' >/dev
 fi
 
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
-cargo build --release --quiet --bin memgrowth --example generate_fleet
 WORK=$(mktemp -d)
+if [ -n "$BASELINE_BIN" ]; then
+  cp "$BASELINE_BIN" "$WORK/memgrowth-before"
+elif [ -n "$BASELINE" ]; then
+  log "building the baseline memgrowth of $BASELINE"
+  mkdir -p "$WORK/baseline-src"
+  git archive "$BASELINE" | tar -x -C "$WORK/baseline-src"
+  (cd "$WORK/baseline-src" && cargo build --release --quiet --bin memgrowth)
+  cp "$CARGO_TARGET_DIR/release/memgrowth" "$WORK/memgrowth-before"
+  rm -rf "$WORK/baseline-src"
+fi
+# After the baseline, so that the target directory's binary is the current one again.
+cargo build --release --quiet --bin memgrowth --example generate_fleet
 # Copies, so that a rebuild during the run does not change what is measured.
 cp "$CARGO_TARGET_DIR/release/memgrowth" "$CARGO_TARGET_DIR/release/examples/generate_fleet" "$WORK/"
 TOOL="$WORK/memgrowth"
@@ -109,6 +127,11 @@ timed() {
 DIAGNOSE=("$TOOL" --quiet diagnose --prometheus "$URL" --start "$START" --end "$END"
   --step "${STEP}s" --by job --concurrency "$CONCURRENCY" --format json)
 run_tool() { timed memgrowth "${DIAGNOSE[@]}" > "$WORK/report.json"; }
+run_before() {
+  if [ -n "$BASELINE" ]; then
+    timed before "$WORK/memgrowth-before" "${DIAGNOSE[@]:1}" > "$WORK/report-before.json"
+  fi
+}
 run_curl() { timed curl xargs -P "$CONCURRENCY" -n 1 curl -fsS --compressed -o /dev/null < "$WORK/urls.txt"; }
 run_python() {
   timed python "$VENV/bin/python" scripts/bench/notebook_reference.py "$URL" "$START" "$END" \
@@ -139,15 +162,34 @@ for run in $(seq 1 "$RUNS"); do
   log "run $run of $RUNS: curl, memgrowth$( [ "$run" -le "$PY_RUNS" ] && echo ', Python reference')"
   run_curl
   run_tool
+  run_before
   if [ "$run" -le "$PY_RUNS" ]; then run_python; fi
 done
 
 log "offline analysis: fetching a bundle, then diagnose --input"
-timed fetch "$TOOL" --quiet fetch --prometheus "$URL" --start "$START" --end "$END" --step "${STEP}s" \
-  --by job --concurrency "$CONCURRENCY" --out "$WORK/bundle" >/dev/null
+FETCH=(--quiet fetch --prometheus "$URL" --start "$START" --end "$END" --step "${STEP}s"
+  --by job --concurrency "$CONCURRENCY")
+if [ -n "$BASELINE" ]; then
+  timed fetch-before "$WORK/memgrowth-before" "${FETCH[@]}" --out "$WORK/bundle-before" >/dev/null
+  rm -rf "$WORK/bundle-before"
+fi
+timed fetch "$TOOL" "${FETCH[@]}" --out "$WORK/bundle" >/dev/null
 for _ in $(seq 1 "$RUNS"); do
-  timed offline "$TOOL" --quiet diagnose --input "$WORK/bundle" --by job --format json > /dev/null
+  timed offline "$TOOL" --quiet diagnose --input "$WORK/bundle" --by job --format json > "$WORK/offline.json"
+  if [ -n "$BASELINE" ]; then
+    timed offline-before "$WORK/memgrowth-before" --quiet diagnose --input "$WORK/bundle" --by job \
+      --format json > "$WORK/offline-before.json"
+  fi
 done
+if [ -n "$BASELINE" ]; then
+  python3 - "$WORK/offline.json" "$WORK/offline-before.json" <<'PY'
+import json, sys
+now, before = (json.load(open(p)) for p in sys.argv[1:])
+verdicts = lambda r: [(t.get("service"), t.get("host"), t.get("verdict")) for t in r["targets"]]
+same = sum(a == b for a, b in zip(verdicts(now), verdicts(before)))
+print(f"bench-fleet: offline verdicts equal to the baseline's for {same} of {len(now['targets'])} targets", file=sys.stderr)
+PY
+fi
 
 NOTEBOOK_TARGETS=0
 [ -f "$WORK/notebook.tsv" ] && NOTEBOOK_TARGETS=$(wc -l < "$WORK/notebook.tsv")
@@ -165,7 +207,7 @@ def load(name):
         "cpu": statistics.median(r[1] for r in rows),
         "rss": max(r[2] for r in rows) * 1024,
     }
-rows = {k: load(k) for k in ["curl", "memgrowth", "python", "offline", "fetch"]}
+rows = {k: load(k) for k in ["curl", "memgrowth", "before", "python", "offline", "offline-before", "fetch", "fetch-before"]}
 rows = {k: v for k, v in rows.items() if v is not None}
 cpu = "unknown"
 for line in open("/proc/cpuinfo"):
@@ -183,9 +225,11 @@ labels = {
     "memgrowth": "`memgrowth diagnose --prometheus ... --by job`",
     "python": f"notebook-style Python reference ({nb_targets} targets)",
     "offline": "`memgrowth diagnose --input BUNDLE --by job` (analysis alone)",
+    "before": "baseline: `memgrowth diagnose --prometheus ... --by job`",
+    "offline-before": "baseline: `memgrowth diagnose --input BUNDLE --by job`",
 }
 for key, row in rows.items():
-    if key == "fetch":
+    if key.startswith("fetch"):
         continue
     rss = "-" if key == "curl" else f"{row['rss'] / 2**20:,.0f} MiB"
     print(f"| {labels[key]} | {row['n']} | {row['wall']:.2f} s | {row['cpu']:.2f} s | {rss} | {samples / row['wall'] / 1e6:.2f} M |")
@@ -196,7 +240,12 @@ if "python" in rows:
     p = rows["python"]
     print(f"Python reference / memgrowth (wall): {p['wall'] / m['wall']:.1f}x; CPU: {p['cpu'] / m['cpu']:.1f}x")
 print(f"memgrowth peak RSS per sample: {m['rss'] / samples:.1f} B; offline: {rows['offline']['rss'] / samples:.1f} B")
-if "fetch" in rows:
-    f = rows["fetch"]
-    print(f"memgrowth fetch into a bundle: {f['wall']:.2f} s wall, {f['cpu']:.2f} s CPU, peak RSS {f['rss'] / 2**20:,.0f} MiB ({f['rss'] / samples:.1f} B per sample)")
+for key, name in [("fetch", "memgrowth fetch"), ("fetch-before", "baseline fetch")]:
+    if key in rows:
+        f = rows[key]
+        print(f"{name} into a bundle: {f['wall']:.2f} s wall, {f['cpu']:.2f} s CPU, peak RSS {f['rss'] / 2**20:,.0f} MiB ({f['rss'] / samples:.1f} B per sample)")
+for now, before, what in [("memgrowth", "before", "live scan"), ("offline", "offline-before", "offline analysis"), ("fetch", "fetch-before", "fetch")]:
+    if now in rows and before in rows:
+        a, b = rows[now], rows[before]
+        print(f"baseline / current, {what}: wall {b['wall'] / a['wall']:.2f}x, CPU {b['cpu'] / a['cpu']:.2f}x, peak RSS {b['rss'] / a['rss']:.2f}x")
 PY
