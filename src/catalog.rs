@@ -73,6 +73,8 @@ const EXPORTERS: &[(&str, Kind)] = &[
     ("node_uname_info", Kind::HostKernel),
     ("redis_memory_used_bytes", Kind::RedisUsed),
     ("redis_memory_max_bytes", Kind::RedisMax),
+    ("redis_instance_info", Kind::RedisInfo),
+    ("redis_evicted_keys_total", Kind::RedisEvicted),
 ];
 
 /// Maps metric names to kinds.

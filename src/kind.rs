@@ -98,6 +98,8 @@ kinds! {
     JvmGcPauses => "jvm_gc_pauses", App, false, "JVM garbage collections (counter)";
     JvmThreads => "jvm_threads", App, false, "JVM live threads";
     PythonGcCollected => "python_gc_collected", App, false, "objects the Python GC collected, per generation (counter)";
+    RedisInfo => "redis_info", Redis, false, "Redis instance info (info series); its `maxmemory_policy` label is the eviction policy";
+    RedisEvicted => "redis_evicted", Redis, false, "keys Redis evicted at maxmemory (counter)";
 }
 
 impl Kind {

@@ -128,3 +128,26 @@ fn python_memory_is_its_resident_set() {
     let (first, last) = ends(series(target, "process_rss", None).expect("rss"));
     assert!(last > 2.0 * first, "process_rss {first} -> {last}");
 }
+
+#[test]
+fn a_go_leak_names_its_growing_goroutines() {
+    let report = diagnose("go", "leak");
+    let reasons = only_target(&report)["reasons"].to_string();
+    assert!(
+        reasons.contains("goroutines grow too: 56 to 296"),
+        "{reasons}"
+    );
+}
+
+#[test]
+fn the_jvm_heap_is_projected_against_its_maximum() {
+    // -Xmx384m: G1's old generation reports it as its maximum.
+    let report = diagnose("jvm", "leak");
+    let target = only_target(&report);
+    assert_eq!(target["limit_source"], "jvm_heap_max");
+    assert_eq!(target["limit_bytes"], 384.0 * 1024.0 * 1024.0);
+    assert!(
+        target["time_to_limit"]["hours"].as_f64().is_some(),
+        "{target:#}"
+    );
+}

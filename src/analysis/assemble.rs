@@ -368,6 +368,7 @@ pub fn assemble(target: &Target, e: &Evidence, f: Finding, s: &AnalysisSettings)
         growth_onset,
         current_regime,
         regimes: regime_list,
+        redis: None,
     }
 }
 

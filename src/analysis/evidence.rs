@@ -53,9 +53,12 @@ pub const POOLED_ROLES: [Role; 3] = [Role::HeapFloor, Role::Resident, Role::Usag
 /// last segment.
 fn limited_level(signals: &[Signal], limit: &Limit) -> Option<f64> {
     limit.measured_by().iter().find_map(|kind| {
-        let s = signals
-            .iter()
-            .find(|s| s.kind == *kind && s.view == View::Raw)?;
+        // Of the JVM's pools, the old generation is what the heap maximum bounds.
+        let s = signals.iter().find(|s| {
+            s.kind == *kind
+                && s.view == View::Raw
+                && (s.kind != crate::kind::Kind::JvmMemoryUsed || s.space == "old")
+        })?;
         let seg = s.segments.last()?;
         let n = seg.points.len();
         if n == 0 {

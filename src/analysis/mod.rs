@@ -41,6 +41,13 @@ use crate::target::Target;
 
 /// Kinds the rules use that this target lacks, for the kinds of exporters it has.
 pub(crate) fn missing_kinds(target: &Target) -> Vec<String> {
+    if target.is_redis() {
+        return [Kind::RedisMax, Kind::RedisInfo, Kind::HostMemTotal]
+            .into_iter()
+            .filter(|k| !target.has_kind(*k))
+            .map(|k| k.as_str().to_string())
+            .collect();
+    }
     let has_app = target
         .series
         .iter()
@@ -78,7 +85,15 @@ pub(crate) fn missing_kinds(target: &Target) -> Vec<String> {
 /// Diagnoses one target.
 pub fn analyze_target(target: &Target, settings: &AnalysisSettings) -> TargetReport {
     let settings = settings.validated();
+    if target.is_redis() {
+        return crate::redis::analyze(target, &settings);
+    }
     let evidence = evidence::evidence(target, &settings);
     let finding = rules::decide(&evidence, &settings);
-    assemble::assemble(target, &evidence, finding, &settings)
+    let mut report = assemble::assemble(target, &evidence, finding, &settings);
+    if let Some(cause) = crate::goroutines::goroutine_cause(target, &report, &settings) {
+        let at = 1.min(report.reasons.len());
+        report.reasons.insert(at, cause);
+    }
+    report
 }

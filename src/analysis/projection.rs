@@ -15,19 +15,27 @@ pub const MAX_HORIZON_HOURS: f64 = 24.0 * 3650.0;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limit {
     pub bytes: f64,
-    /// "--limit", "cgroup_limit" or "host_mem_total".
+    /// "--limit", "jvm_heap_max", "cgroup_limit", "go_mem_limit", "redis_max" or
+    /// "host_mem_total".
     pub source: &'static str,
 }
 
 impl Limit {
-    /// Hard limits restart or kill the process; host memory only bounds it loosely.
+    /// Hard limits restart or kill the process; host memory only bounds it loosely, and
+    /// GOMEMLIMIT is soft (the Go GC runs ever more often near it, it kills nothing).
     pub fn is_hard(&self) -> bool {
-        self.source != "host_mem_total"
+        !matches!(self.source, "host_mem_total" | "go_mem_limit")
     }
 
     /// The kinds whose level the limit is compared with, most fitting first.
     pub fn measured_by(&self) -> &'static [Kind] {
         match self.source {
+            // Redis compares its used_memory with maxmemory.
+            "redis_max" => &[Kind::RedisUsed],
+            // -Xmx bounds the old generation (read as the `old` pool).
+            "jvm_heap_max" => &[Kind::JvmMemoryUsed],
+            // GOMEMLIMIT bounds all memory the Go runtime holds.
+            "go_mem_limit" => &[Kind::GoSys, Kind::ProcessRss],
             // pm2's max_memory_restart checks the process RSS.
             "--limit" => &[
                 Kind::ProcessRss,
@@ -43,6 +51,8 @@ impl Limit {
                 Kind::ProcessRss,
                 Kind::CgroupUsage,
                 Kind::HeapUsed,
+                // A Redis without maxmemory, against the host's memory.
+                Kind::RedisUsed,
             ],
         }
     }
@@ -55,12 +65,38 @@ fn last_value(target: &Target, kind: Kind) -> Option<f64> {
         .find(|v| v.is_finite())
 }
 
-/// `--limit` first, then a finite non-zero cgroup limit, then host memory.
+/// `--limit` first, then the JVM's heap maximum (`jvm_memory_max_bytes` of the old
+/// generation, which -Xmx sets: the heap fails there with an OutOfMemoryError before any
+/// container limit it runs in), then a finite non-zero cgroup limit, then GOMEMLIMIT where
+/// client_golang exposes it (`go_gc_gomemlimit_bytes`; unset it is math.MaxInt64), then
+/// host memory. A Redis
+/// target's limit is its maxmemory, or host memory when maxmemory is 0 (unlimited);
+/// `--limit` is the service's, not its Redis's.
 pub fn find_limit(target: &Target, user_limit: Option<f64>) -> Option<Limit> {
+    if target.is_redis() {
+        if let Some(bytes) = last_value(target, Kind::RedisMax).filter(|b| *b > 0.0) {
+            return Some(Limit {
+                bytes,
+                source: "redis_max",
+            });
+        }
+        return host_memory(target);
+    }
     if let Some(bytes) = user_limit.filter(|b| b.is_finite() && *b > 0.0) {
         return Some(Limit {
             bytes,
             source: "--limit",
+        });
+    }
+    let old_gen_max = target
+        .of_kind(Kind::JvmMemoryMax)
+        .filter(|s| s.key.space == "old")
+        .filter_map(|s| Points::of(s).y.last().copied())
+        .find(|v| v.is_finite() && *v > 0.0);
+    if let Some(bytes) = old_gen_max {
+        return Some(Limit {
+            bytes,
+            source: "jvm_heap_max",
         });
     }
     if let Some(bytes) =
@@ -71,6 +107,18 @@ pub fn find_limit(target: &Target, user_limit: Option<f64>) -> Option<Limit> {
             source: "cgroup_limit",
         });
     }
+    if let Some(bytes) =
+        last_value(target, Kind::GoMemLimit).filter(|b| *b > 0.0 && *b < UNLIMITED_ABOVE)
+    {
+        return Some(Limit {
+            bytes,
+            source: "go_mem_limit",
+        });
+    }
+    host_memory(target)
+}
+
+fn host_memory(target: &Target) -> Option<Limit> {
     last_value(target, Kind::HostMemTotal)
         .filter(|b| *b > 0.0 && *b < UNLIMITED_ABOVE)
         .map(|bytes| Limit {

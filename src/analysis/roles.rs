@@ -28,10 +28,12 @@ pub enum Role {
     /// time to the limit is projected on, and where a process's warm-up shows at a point
     /// per scrape when its heap has too few GC cycles to show it.
     Charged,
+    /// The memory a Redis holds (`used_memory`): what its maxmemory is compared with.
+    Redis,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::HeapFloor,
         Role::HeapRaw,
         Role::External,
@@ -40,6 +42,7 @@ impl Role {
         Role::Usage,
         Role::Cache,
         Role::Charged,
+        Role::Redis,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl Role {
             Role::Usage => "usage",
             Role::Cache => "cache",
             Role::Charged => "charged",
+            Role::Redis => "redis",
         }
     }
 
@@ -95,6 +99,7 @@ impl Role {
                 (Kind::ProcessRss, "", View::Raw),
                 (Kind::CgroupUsage, "", View::Raw),
             ],
+            Role::Redis => &[(Kind::RedisUsed, "", View::Raw)],
         }
     }
 

@@ -130,7 +130,8 @@ fn build(
     }
 }
 
-/// Every memory level of the target (host-wide series excluded), chained per kind and
+/// Every memory level of the target (host-wide series excluded; a Redis target's own
+/// series are its levels), chained per kind and
 /// space, in kind order; heap used and old space also get their floor, and the series
 /// that hold the heap their outside-heap view when `heap_total` is scraped.
 pub fn signals(target: &Target, restarts: &[f64]) -> Vec<Signal> {
@@ -138,7 +139,7 @@ pub fn signals(target: &Target, restarts: &[f64]) -> Vec<Signal> {
     for s in &target.series {
         let kind = s.key.kind;
         let wanted = kind.is_memory_level() || kind == Kind::HeapTotal;
-        if wanted && matches!(kind.scope(), Scope::App | Scope::Container) {
+        if wanted && matches!(kind.scope(), Scope::App | Scope::Container | Scope::Redis) {
             groups
                 .entry((kind, s.key.space.as_str()))
                 .or_default()

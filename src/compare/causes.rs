@@ -98,7 +98,6 @@ pub fn cache_cause(
             "The available memory of {a} and {b} is unknown (no node_memory_MemAvailable_bytes), so why {a} keeps more page cache cannot be told."
         )),
     }
-    out.extend(not_a_leak(v));
     out
 }
 
@@ -112,7 +111,9 @@ fn of_total(c: Option<&HostContext>) -> String {
 
 /// Neither the heap nor anonymous memory grows on any host, and no host's verdict is a
 /// leak: what grows is page cache.
-fn not_a_leak(v: &ServiceView<'_>) -> Option<String> {
+/// The conclusion of a page-cache story, when nothing of the process's own grows: "not a
+/// leak", and what to alert on.
+pub fn not_a_leak(v: &ServiceView<'_>) -> Option<String> {
     if anon_grows(v) || v.leak_verdict() {
         return None;
     }

@@ -12,7 +12,9 @@ use std::collections::{BTreeMap, BTreeSet};
 const CGROUP_V2_MEMORY_KERNEL: (u32, u32) = (4, 5);
 
 /// Context of every host that carries a target, by host name.
-pub fn host_contexts(targets: &[Target]) -> BTreeMap<String, HostContext> {
+pub fn host_contexts<'a>(
+    targets: impl IntoIterator<Item = &'a Target>,
+) -> BTreeMap<String, HostContext> {
     let mut out: BTreeMap<String, HostContext> = BTreeMap::new();
     for target in targets {
         if !out.contains_key(&target.host) {

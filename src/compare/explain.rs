@@ -4,7 +4,9 @@
 
 use super::ServiceView;
 use super::attribution::{ACTIVE_FILE, INACTIVE_FILE, NATIVE};
-use super::causes::{cache_cause, cache_story, kernels_differ, native_cause, native_story};
+use super::causes::{
+    cache_cause, cache_story, kernels_differ, native_cause, native_story, not_a_leak,
+};
 use super::consistency::KindAssessment;
 use crate::kind::Kind;
 use crate::report::{Attribution, HostContext};
@@ -47,11 +49,16 @@ pub fn explain(v: &ServiceView<'_>, ctx: &BTreeMap<String, HostContext>) -> Vec<
             v.hosts.join(", ")
         )];
     }
-    let mut out: Vec<String> = ordered(v, |a| a.divergent())
-        .into_iter()
-        .map(|a| divergence(v, a))
-        .collect();
-    if out.is_empty() {
+    // The conclusion first (the headline a reader needs), then the numbers it rests on.
+    let headline = cache_story(v).and_then(|_| not_a_leak(v));
+    let mut out: Vec<String> = headline.into_iter().collect();
+    let told = out.len();
+    out.extend(
+        ordered(v, |a| a.divergent())
+            .into_iter()
+            .map(|a| divergence(v, a)),
+    );
+    if out.len() == told {
         out.push(format!(
             "Every compared kind agrees across the {} hosts: no max/min ratio reaches {:.2} with a difference of at least {}.",
             v.hosts.len(),

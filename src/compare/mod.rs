@@ -4,7 +4,8 @@
 //! diverge (`consistency`), which component explains each divergence (`attribution`), the
 //! host context from node-exporter (`context`), and from those the explanation in plain
 //! words (`explain`, with the causes in `causes`) and the recommendations (`recommend`). The method and its thresholds
-//! are documented in docs/compare.md.
+//! are documented in docs/compare.md. The Redis of a host is not a service to compare: it
+//! is told beside the services that share its host (`redis`).
 
 pub mod attribution;
 pub mod causes;
@@ -13,6 +14,7 @@ pub mod context;
 pub mod explain;
 pub mod levels;
 pub mod recommend;
+pub mod redis;
 
 use crate::kind::Kind;
 use crate::report::{
@@ -101,12 +103,14 @@ pub fn compare(targets: &[Target], reports: &[TargetReport]) -> Comparison {
 
 /// [`compare`] with explicit thresholds.
 pub fn compare_with(targets: &[Target], reports: &[TargetReport], th: &Thresholds) -> Comparison {
-    let mut hosts: Vec<String> = targets.iter().map(|t| t.host.clone()).collect();
+    let (redis_targets, services): (Vec<&Target>, Vec<&Target>) =
+        targets.iter().partition(|t| t.is_redis());
+    let mut hosts: Vec<String> = services.iter().map(|t| t.host.clone()).collect();
     hosts.sort();
     hosts.dedup();
-    let host_context = context::host_contexts(targets);
+    let host_context = context::host_contexts(services.iter().copied());
     let mut by_service: BTreeMap<&str, Vec<&Target>> = BTreeMap::new();
-    for t in targets {
+    for t in services.iter().copied() {
         by_service.entry(t.service.as_str()).or_default().push(t);
     }
     let many = by_service.len() > 1;
@@ -157,6 +161,12 @@ pub fn compare_with(targets: &[Target], reports: &[TargetReport], th: &Threshold
         );
         out.attributions.extend(view.attributions);
     }
+    out.explanation.extend(redis::redis_lines(
+        &services,
+        &redis_targets,
+        reports,
+        &out.host_context,
+    ));
     out
 }
 

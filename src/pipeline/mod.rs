@@ -20,7 +20,7 @@ use crate::report::{
     Comparison, Report, SCHEMA_VERSION, SourceInfo, SubjectInfo, TargetReport, TimelineEvent,
     ToolInfo, Window,
 };
-use crate::target::{Target, group_targets};
+use crate::target::{Target, group_targets_with_redis};
 use crate::timeline::{Beyond, Mark};
 use crate::units::{parse_timestamp, rfc3339};
 use crate::verdict::Verdict;
@@ -66,10 +66,10 @@ pub fn build_report_around(
     let mut span = Span::default();
     span.add(&series);
     let window = report_window(&span, asked);
-    let targets = group_targets(series);
+    let targets = group_targets_with_redis(series);
     let reports = analyze_all(&targets, settings);
     let comparison = compare(&targets, &reports);
-    let around = group_targets(around);
+    let around = group_targets_with_redis(around);
     let beyond = beyond(&source, &around);
     let timeline = timeline_of(&targets, &reports, marks, &window, beyond);
     Report {

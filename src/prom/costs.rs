@@ -45,6 +45,10 @@ pub fn missing_cost(kind: Kind) -> &'static str {
             "the CPU count is unknown: glibc arena counts cannot be compared across hosts"
         }
         Kind::RedisUsed | Kind::RedisMax => "Redis memory cannot be followed on this host",
+        Kind::RedisInfo => {
+            "the Redis eviction policy is unknown: filling maxmemory cannot be told from an outage ahead"
+        }
+        Kind::RedisEvicted => "Redis evictions cannot be counted (minor)",
         Kind::GoHeapInuse | Kind::GoHeapAlloc => {
             "the Go heap cannot be followed: a leak of Go objects cannot be told from native growth"
         }

@@ -162,6 +162,25 @@ pub struct TargetReport {
     /// Time to limit with its interval; null when no limit is known or nothing grows.
     #[serde(default)]
     pub time_to_limit: Option<TimeToLimit>,
+    /// For the Redis of a host (a target of redis-exporter's series): its maxmemory,
+    /// eviction policy and evictions; absent for a service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redis: Option<RedisInfo>,
+}
+
+/// What a Redis target's verdict reads besides its memory in use.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct RedisInfo {
+    /// maxmemory in bytes; 0 means unlimited; null when not scraped.
+    pub maxmemory_bytes: Option<f64>,
+    /// The `maxmemory-policy` (`noeviction`, `allkeys-lru`, ...); null when not exposed.
+    pub policy: Option<String>,
+    /// Whether Redis evicts keys at maxmemory rather than refusing writes: true for the
+    /// `allkeys-*` policies, and for `volatile-*` when evictions were seen; null when
+    /// the policy is unknown.
+    pub evicts: Option<bool>,
+    /// Keys evicted over the window; null when the counter is not scraped.
+    pub evicted_keys: Option<f64>,
 }
 
 /// When the current growth began.

@@ -2,7 +2,7 @@
 //! data it had and how much it needs, or that no memory series exists.
 
 use super::Finding;
-use crate::analysis::component::Status;
+use crate::analysis::component::{Component, Status};
 use crate::analysis::evidence::Evidence;
 use crate::analysis::roles::Role;
 use crate::analysis::settings::{AnalysisSettings, MIN_BUCKETS, MIN_SAMPLES};
@@ -19,6 +19,27 @@ pub const KEY_ROLES: [Role; 6] = [
     Role::Cache,
 ];
 
+/// How much data a component had, against what it needs.
+pub fn too_little(e: &Evidence, c: &Component) -> Reason {
+    Reason::TooLittle {
+        series: c.label.clone(),
+        samples: c.samples,
+        span_hours: c
+            .current
+            .as_ref()
+            .map(|r| r.span_hours())
+            .unwrap_or_else(|| {
+                e.signals
+                    .get(c.signal)
+                    .and_then(|s| s.segments.last())
+                    .map(|s| s.points.span_hours())
+                    .unwrap_or(0.0)
+            }),
+        need_samples: MIN_SAMPLES,
+        need_buckets: MIN_BUCKETS,
+    }
+}
+
 pub fn rule(e: &Evidence, _: &AnalysisSettings) -> Option<Finding> {
     let judged = KEY_ROLES
         .iter()
@@ -30,23 +51,7 @@ pub fn rule(e: &Evidence, _: &AnalysisSettings) -> Option<Finding> {
     let mut reasons: Vec<Reason> = KEY_ROLES
         .iter()
         .filter_map(|r| e.get(*r))
-        .map(|c| Reason::TooLittle {
-            series: c.label.clone(),
-            samples: c.samples,
-            span_hours: c
-                .current
-                .as_ref()
-                .map(|r| r.span_hours())
-                .unwrap_or_else(|| {
-                    e.signals
-                        .get(c.signal)
-                        .and_then(|s| s.segments.last())
-                        .map(|s| s.points.span_hours())
-                        .unwrap_or(0.0)
-                }),
-            need_samples: MIN_SAMPLES,
-            need_buckets: MIN_BUCKETS,
-        })
+        .map(|c| too_little(e, c))
         .collect();
     if reasons.is_empty() {
         reasons.push(Reason::NoMemorySeries);

@@ -4,7 +4,7 @@
 
 mod cache;
 pub(crate) mod growth;
-mod insufficient;
+pub(crate) mod insufficient;
 mod leak;
 mod limit;
 mod native;

@@ -1,0 +1,177 @@
+//! Redis beside the service. Replays the captures in `fixtures/redis/`: Debian's
+//! redis-server watched by Debian's prometheus-redis-exporter, scraped every second by a
+//! real Prometheus (`fixtures/redis/README.md`), once growing under `noeviction`, once
+//! steady without maxmemory, once filling an `allkeys-lru` maxmemory. Each Redis must be
+//! a target of its own with the verdict its run was built to show; and the Redis of the
+//! seed's fixture must appear in every report format with its verdict.
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// `memgrowth diagnose --input DIR --format json`, parsed.
+fn diagnose(dir: &Path) -> Value {
+    let output = Command::cargo_bin("memgrowth")
+        .expect("binary")
+        .arg("diagnose")
+        .arg("--input")
+        .arg(dir)
+        .args(["--format", "json"])
+        .output()
+        .expect("run memgrowth");
+    assert!(
+        output.status.success(),
+        "diagnose of {} exited with {:?}: {}",
+        dir.display(),
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("a JSON report")
+}
+
+/// The one Redis target of a capture.
+fn redis_target(mode: &str) -> Value {
+    let report = diagnose(&repo(&format!("fixtures/redis/{mode}")));
+    let targets = report["targets"].as_array().expect("targets");
+    assert_eq!(targets.len(), 1, "{report:#}");
+    let target = targets[0].clone();
+    assert_eq!(target["service"], format!("redis-{mode}"), "{target:#}");
+    assert!(target["redis"].is_object(), "{target:#}");
+    target
+}
+
+fn reasons(target: &Value) -> String {
+    target["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn growth_under_noeviction_is_an_outage_ahead() {
+    let t = redis_target("grow");
+    assert_eq!(t["verdict"], "leak", "{}", reasons(&t));
+    assert_eq!(t["redis"]["policy"], "noeviction");
+    assert_eq!(t["redis"]["evicts"], false);
+    assert_eq!(t["limit_source"], "redis_max");
+    assert_eq!(t["limit_bytes"], 512.0 * 1024.0 * 1024.0);
+    let hours = t["time_to_limit"]["hours"]
+        .as_f64()
+        .expect("a time to maxmemory");
+    assert!(hours > 0.0 && hours < 1.0, "{hours} h to maxmemory");
+    assert!(reasons(&t).contains("outage ahead"), "{}", reasons(&t));
+    assert_eq!(t["growth"]["kind"], "redis_used");
+}
+
+#[test]
+fn a_steady_redis_without_maxmemory_is_stable_and_says_so() {
+    let t = redis_target("steady");
+    assert_eq!(t["verdict"], "stable", "{}", reasons(&t));
+    assert_eq!(t["redis"]["maxmemory_bytes"], 0.0);
+    // No node-exporter in the capture: no host memory to stand in for maxmemory.
+    assert!(t["limit_bytes"].is_null(), "{t:#}");
+    assert!(
+        reasons(&t).contains("maxmemory is 0 (unlimited)"),
+        "{}",
+        reasons(&t)
+    );
+    assert!(
+        t["missing_kinds"]
+            .as_array()
+            .expect("missing kinds")
+            .iter()
+            .any(|k| k == "host_mem_total"),
+        "{t:#}"
+    );
+}
+
+#[test]
+fn an_evicting_redis_at_maxmemory_is_a_plateau_by_design() {
+    let t = redis_target("evict");
+    assert_eq!(t["verdict"], "plateau", "{}", reasons(&t));
+    assert_eq!(t["redis"]["policy"], "allkeys-lru");
+    assert_eq!(t["redis"]["evicts"], true);
+    assert!(t["redis"]["evicted_keys"].as_f64().expect("evictions") > 100.0);
+    assert!(reasons(&t).contains("plateau by design"), "{}", reasons(&t));
+}
+
+#[test]
+fn the_seed_fixture_reports_its_redis_in_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("otl");
+    Command::cargo_bin("memgrowth")
+        .expect("binary")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .args(["diagnose", "--input"])
+        .arg(repo("fixtures/otl-two-hosts"))
+        .arg("--out")
+        .arg(&out)
+        .args(["--format", "table"])
+        .assert()
+        .success();
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).expect("report.json"))
+            .expect("JSON");
+    let redis: Vec<&Value> = report["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .filter(|t| t["redis"].is_object())
+        .collect();
+    let hosts: Vec<&str> = redis.iter().filter_map(|t| t["host"].as_str()).collect();
+    assert_eq!(hosts, ["10.0.0.5", "10.0.0.6"], "{redis:#?}");
+    for t in &redis {
+        assert_eq!(t["service"], "redis");
+        // Flat at 147 and 108 MiB of a 256 MiB maxmemory over the week.
+        assert_eq!(t["verdict"], "stable", "{}", reasons(t));
+        assert_eq!(t["limit_source"], "redis_max");
+    }
+    let explanation = report["comparison"]["explanation"].to_string();
+    assert!(
+        explanation.contains("Redis shares every host with otl-api"),
+        "{explanation}"
+    );
+    let markdown = std::fs::read_to_string(out.join("report.md")).expect("report.md");
+    let html = std::fs::read_to_string(out.join("index.html")).expect("index.html");
+    let junit = std::fs::read_to_string(out.join("junit.xml")).expect("junit.xml");
+    for host in &hosts {
+        // JUnit: one test case per target, its verdict first in its output.
+        let case = format!("name=\"redis on {host}\">\n      <system-out>verdict: stable");
+        assert!(junit.contains(&case), "junit lacks {case}:\n{junit}");
+    }
+    for (format, text) in [("markdown", &markdown), ("html", &html)] {
+        for host in &hosts {
+            assert!(
+                text.lines()
+                    .any(|l| l.contains("redis") && l.contains(host) && l.contains("stable")),
+                "{format} lacks the Redis on {host} with its verdict"
+            );
+        }
+    }
+    let terminal = Command::cargo_bin("memgrowth")
+        .expect("binary")
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "200")
+        .args(["diagnose", "--input"])
+        .arg(repo("fixtures/otl-two-hosts"))
+        .args(["--format", "table"])
+        .output()
+        .expect("run");
+    let terminal = String::from_utf8_lossy(&terminal.stdout);
+    for host in &hosts {
+        assert!(
+            terminal
+                .lines()
+                .any(|l| l.contains("redis") && l.contains(host) && l.contains("stable")),
+            "the terminal lacks the Redis on {host}:\n{terminal}"
+        );
+    }
+}
