@@ -278,7 +278,8 @@ pub fn cli_values(data: &[u8]) {
         .and_then(|authority| authority.rsplit_once('@'))
         .and_then(|(userinfo, _)| userinfo.split_once(':'))
         .map(|(_, password)| password.to_string())
-        .filter(|p| checkable(p));
+        // A password that the path prefix also holds is the user's text, not a leak.
+        .filter(|p| checkable(p) && !third.is_some_and(|t| t.contains(p.as_str())));
     match PromConfig::new(url, third) {
         Ok(config) => {
             if let Some(p) = &password {

@@ -31,6 +31,8 @@ pub enum FrameError {
     },
     #[error("row {row}: {message}")]
     BadRow { row: usize, message: String },
+    #[error("the Parquet data is corrupt (the decoder failed on it: {0})")]
+    Corrupt(String),
 }
 
 /// The text columns, in [`COLUMNS`] order.
@@ -111,7 +113,23 @@ fn type_error(column: &'static str, found: &DataType, expected: &'static str) ->
 }
 
 /// Decodes a tidy frame from Parquet bytes into classified series, in frame order.
+///
+/// The Parquet decoder can panic on some malformed files instead of returning an error
+/// (found by fuzzing: a null bitmap whose offset runs past its buffer); such a panic is
+/// caught here and becomes [`FrameError::Corrupt`], so a damaged file is an error that
+/// names it, never a crash.
 pub fn decode_parquet(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
+    std::panic::catch_unwind(move || decode_parquet_unguarded(bytes)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".to_string());
+        Err(FrameError::Corrupt(message))
+    })
+}
+
+fn decode_parquet_unguarded(bytes: Vec<u8>) -> Result<Vec<TidySeries>, FrameError> {
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes))?;
     if let Some(name) = COLUMNS
         .iter()

@@ -94,7 +94,8 @@ impl PromConfig {
             return Err(bad("the URL has no host"));
         }
         let mut auth = Auth::None;
-        if !parsed.username().is_empty() {
+        // `https://:TOKEN@host` has an empty user and a password: still userinfo to remove.
+        if !parsed.username().is_empty() || parsed.password().is_some() {
             let user = percent_decode(parsed.username());
             let password = percent_decode(parsed.password().unwrap_or(""));
             auth = Auth::Basic {
@@ -306,6 +307,20 @@ mod tests {
             .to_string();
         assert!(!err.contains("secret"), "{err}");
         assert_eq!(redact_url_text("http://u:pw@h:1/p?q=1"), "http://h:1/p");
+    }
+
+    #[test]
+    fn a_password_without_a_user_leaves_the_url_too() {
+        let c = PromConfig::new("https://:tok3n-secret@prom.example/", None).unwrap();
+        assert_eq!(c.location(), "https://prom.example");
+        assert!(!c.url.as_str().contains("tok3n-secret"));
+        match &c.auth {
+            Auth::Basic { user, password } => {
+                assert_eq!(user, "");
+                assert_eq!(password.expose(), "tok3n-secret");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

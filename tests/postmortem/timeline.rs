@@ -48,9 +48,13 @@ fn charts(dir: &Path, ending: &str, ext: &str) -> Vec<PathBuf> {
         .expect("charts")
         .map(|e| e.expect("entry").path())
         .filter(|p| {
+            // The service's own charts: a Redis target on the same host has its own,
+            // with its own series, events and onsets.
             p.extension().is_some_and(|e| e == ext)
-                && p.file_stem()
-                    .is_some_and(|s| s.to_string_lossy().ends_with(ending))
+                && p.file_stem().is_some_and(|s| {
+                    let stem = s.to_string_lossy();
+                    stem.ends_with(ending) && !stem.contains("-redis-")
+                })
         })
         .collect();
     found.sort();
