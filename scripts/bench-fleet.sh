@@ -119,8 +119,9 @@ curl -fsS "$URL/-/ready" >/dev/null || { cat "$WORK/prometheus.log" >&2; exit 1;
 
 # One timed command: appends "wall cpu peak_kib" to $WORK/times.<name>.
 timed() {
-  local name=$1; shift
-  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.out" "$@"
+  local name=$1 status=0; shift
+  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.out" "$@" || status=$?
+  [ "$status" -eq 0 ] || return "$status"
   awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$WORK/time.out" >> "$WORK/times.$name"
 }
 
@@ -170,7 +171,9 @@ log "offline analysis: fetching a bundle, then diagnose --input"
 FETCH=(--quiet fetch --prometheus "$URL" --start "$START" --end "$END" --step "${STEP}s"
   --by job --concurrency "$CONCURRENCY")
 if [ -n "$BASELINE" ]; then
-  timed fetch-before "$WORK/memgrowth-before" "${FETCH[@]}" --out "$WORK/bundle-before" >/dev/null
+  # A baseline that cannot write the bundle is reported, not fatal.
+  timed fetch-before "$WORK/memgrowth-before" "${FETCH[@]}" --out "$WORK/bundle-before" >/dev/null \
+    || log "the baseline fetch failed (exit $?); its time is not reported"
   rm -rf "$WORK/bundle-before"
 fi
 timed fetch "$TOOL" "${FETCH[@]}" --out "$WORK/bundle" >/dev/null
