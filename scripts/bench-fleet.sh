@@ -3,7 +3,8 @@
 # `promtool tsdb create-blocks-from openmetrics`) with a generated fleet of services that
 # share hosts, then times, interleaved and repeated in one run:
 #   - the floor: the exact `query_range` requests memgrowth sends (read back from
-#     Prometheus' query log), downloaded by parallel `curl` at the same concurrency;
+#     Prometheus' query log, checked against what the replay itself logs), downloaded by
+#     one `curl --parallel` at the same concurrency;
 #   - `memgrowth diagnose --prometheus URL --by job` end to end;
 #   - a notebook-style Python reference (requests + pandas + scipy + pymannkendall,
 #     scripts/bench/notebook_reference.py) in a venv this script creates;
@@ -133,7 +134,11 @@ run_before() {
     timed before "$WORK/memgrowth-before" "${DIAGNOSE[@]:1}" > "$WORK/report-before.json"
   fi
 }
-run_curl() { timed curl xargs -P "$CONCURRENCY" -n 1 curl -fsS --compressed -o /dev/null < "$WORK/urls.txt"; }
+# One curl process, CONCURRENCY transfers at a time, like the scan's connection pool.
+run_curl() {
+  timed curl curl -fsS --no-progress-meter --compressed --parallel --parallel-max "$CONCURRENCY" \
+    --config "$WORK/curl.conf"
+}
 run_python() {
   timed python "$VENV/bin/python" scripts/bench/notebook_reference.py "$URL" "$START" "$END" \
     "$STEP" job > "$WORK/notebook.tsv" 2> "$WORK/notebook.err"
@@ -142,22 +147,42 @@ run_python() {
 # A first diagnosis warms the page cache and shows which requests memgrowth sends.
 log "warm-up diagnosis"
 "${DIAGNOSE[@]}" > "$WORK/report.json"
-python3 - "$WORK/query.log" "$URL" > "$WORK/urls.txt" <<'PY'
+# The range queries of Prometheus' query log from line FROM on, one per line as
+# "query start end step" (a replay and the scan it replays must give the same lines).
+range_queries() {
+  python3 - "$WORK/query.log" "$1" "${2:-}" <<'PY'
 import datetime, json, sys, urllib.parse
 def unix(text):
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-for line in open(sys.argv[1]):
+lines = open(sys.argv[1]).read().splitlines()[int(sys.argv[2]):]
+for line in lines:
     p = json.loads(line)["params"]
     if p.get("step", 0) == 0:
         continue  # an instant query, not a range query
     query = urllib.parse.urlencode({"query": p["query"], "start": f"{unix(p['start']):.3f}",
                                     "end": f"{unix(p['end']):.3f}", "step": p["step"]})
-    print(f"{sys.argv[2]}/api/v1/query_range?{query}")
+    if sys.argv[3]:
+        print(f'url = "{sys.argv[3]}/api/v1/query_range?{query}"\noutput = "/dev/null"')
+    else:
+        print(query)
 PY
+}
+range_queries 0 "$URL" > "$WORK/curl.conf"
+range_queries 0 | sort > "$WORK/scan.queries"
+SCAN_LINES=$(wc -l < "$WORK/query.log")
 SAMPLES=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["source"]["samples"])' "$WORK/report.json")
 TARGETS=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["targets"]))' "$WORK/report.json")
-REQUESTS=$(wc -l < "$WORK/urls.txt")
+REQUESTS=$(wc -l < "$WORK/scan.queries")
+# The floor is checked: its first replay must send exactly the scan's range queries.
 run_curl; rm -f "$WORK/times.curl"
+range_queries "$SCAN_LINES" | sort > "$WORK/replay.queries"
+if cmp -s "$WORK/scan.queries" "$WORK/replay.queries"; then
+  log "the curl floor replays the scan's $REQUESTS range queries, no more, no fewer"
+else
+  log "the curl floor's requests differ from the scan's ($REQUESTS vs $(wc -l < "$WORK/replay.queries")):"
+  diff "$WORK/scan.queries" "$WORK/replay.queries" | head -5 >&2
+  exit 1
+fi
 
 for run in $(seq 1 "$RUNS"); do
   log "run $run of $RUNS: curl, memgrowth$( [ "$run" -le "$PY_RUNS" ] && echo ', Python reference')"

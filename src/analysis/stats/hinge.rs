@@ -58,10 +58,11 @@ pub fn min_piece(n: usize) -> usize {
 
 /// A whitened base regression that candidate columns are tried against.
 struct Base {
-    alpha: f64,
     p: usize,
     rows: Vec<f64>,
     ys: Vec<f64>,
+    /// `transform(b, i, alpha)` of every bucket, computed once for all candidates.
+    steps: Vec<(f64, f64)>,
     solution: Solution,
     lrv: f64,
 }
@@ -98,13 +99,35 @@ impl Base {
             })
             .collect();
         let lrv = noise::long_run_variance(&e, &b.run_start);
-        (lrv > 0.0).then_some(Base {
-            alpha,
+        (lrv > 0.0).then(|| Base {
             p,
             rows,
             ys,
+            steps: steps(b, alpha),
             solution,
             lrv,
+        })
+    }
+
+    /// The base of a fit's own design and persistence: the same whitened regression
+    /// (`gls::fit_with` solves the Gram of the same rows in the same order and takes the
+    /// long-run variance of the same residuals), with only the rows left to store.
+    fn of_fit(b: &Buckets, fit: &GlsFit) -> Option<Base> {
+        let alpha = fit.persistence.alpha;
+        let p = fit.design.columns();
+        let mut rows: Vec<f64> = Vec::with_capacity(b.len() * p);
+        let mut ys: Vec<f64> = Vec::with_capacity(b.len());
+        gls::whiten(b, &fit.design, alpha, |_, x, y| {
+            rows.extend_from_slice(x);
+            ys.push(y);
+        });
+        (fit.long_run_variance > 0.0).then(|| Base {
+            p,
+            rows,
+            ys,
+            steps: steps(b, alpha),
+            solution: fit.solution.clone(),
+            lrv: fit.long_run_variance,
         })
     }
 
@@ -122,6 +145,11 @@ impl Base {
         let wald = hmy * hmy / (hmh * self.lrv);
         wald.is_finite().then_some((wald, hmy / hmh))
     }
+}
+
+/// The quasi-differencing weights of every bucket.
+fn steps(b: &Buckets, alpha: f64) -> Vec<(f64, f64)> {
+    (0..b.len()).map(|i| transform(b, i, alpha)).collect()
 }
 
 /// The strongest single additional hinge given `design`.
@@ -160,7 +188,7 @@ fn best_hinge(b: &Buckets, design: &Design, base: &Base) -> Option<Candidate> {
                 }
             }
         }
-        let (a, scale) = transform(b, k, base.alpha);
+        let (a, scale) = base.steps[k];
         let previous_t = if k > 0 { b.t[k - 1] } else { 0.0 };
         let u_k = scale * (b.t[k] - a * previous_t);
         let v_k = scale * (1.0 - a);
@@ -201,7 +229,7 @@ fn best_decay(b: &Buckets, design: &Design, base: &Base) -> Option<Candidate> {
         let mut previous = 0.0;
         for i in 0..b.len() {
             let h = decay.value(b.t[i]);
-            let (a, scale) = transform(b, i, base.alpha);
+            let (a, scale) = base.steps[i];
             let w = scale * (h - a * previous);
             previous = h;
             let x = &base.rows[i * p..i * p + p];
@@ -274,12 +302,21 @@ fn column(design: &Design, term: Term) -> Option<usize> {
 /// longer hold the change), and tested by the Wald statistic of its coefficient in that
 /// model's quasi-GLS fit; the stronger of the two is returned.
 pub fn propose(b: &Buckets, design: &Design) -> Option<(Candidate, GlsFit)> {
-    let base = Base::new(b, design, None)?;
+    propose_on(b, design, &Base::new(b, design, None)?)
+}
+
+/// [`propose`] for the design of `fit`, whose persistence is the one `propose` would
+/// estimate (the same OLS residuals) and whose whitened regression is its base.
+fn propose_after(b: &Buckets, fit: &GlsFit) -> Option<(Candidate, GlsFit)> {
+    propose_on(b, &fit.design, &Base::of_fit(b, fit)?)
+}
+
+fn propose_on(b: &Buckets, design: &Design, base: &Base) -> Option<(Candidate, GlsFit)> {
     let hinge = (design.hinges.len() < MAX_HINGES)
-        .then(|| best_hinge(b, design, &base))
+        .then(|| best_hinge(b, design, base))
         .flatten()
         .and_then(|c| refine(b, design, c, best_hinge));
-    let decay = best_decay(b, design, &base).and_then(|c| refine(b, design, c, best_decay));
+    let decay = best_decay(b, design, base).and_then(|c| refine(b, design, c, best_decay));
     match (hinge, decay) {
         (Some(h), Some(d)) => Some(if d.0.wald > h.0.wald { d } else { h }),
         (h, d) => h.or(d),
@@ -294,13 +331,17 @@ fn refine(
     first: Candidate,
     search: Search,
 ) -> Option<(Candidate, GlsFit)> {
-    let alpha = gls::fit(b, &with_term(design, first.term))?
-        .persistence
-        .alpha;
+    let located = gls::fit(b, &with_term(design, first.term))?;
+    let alpha = located.persistence.alpha;
     let second = Base::new(b, design, Some(alpha))
         .and_then(|base| search(b, design, &base))
         .unwrap_or(first);
-    let fit = gls::fit(b, &with_term(design, second.term))?;
+    // Located again at the same term, the fit that holds it is the one just made.
+    let fit = if second.term == first.term {
+        located
+    } else {
+        gls::fit(b, &with_term(design, second.term))?
+    };
     let j = column(&fit.design, second.term)?;
     let mut unit = vec![0.0; fit.design.columns()];
     unit[j] = 1.0;
@@ -336,7 +377,7 @@ pub fn segment(b: &Buckets, base: &Design) -> Option<Segmentation> {
     let mut fit = gls::fit(b, base)?;
     let mut accepted: Vec<(Term, f64)> = Vec::new();
     while fit.design.hinges.len() < MAX_HINGES || fit.design.decay.is_none() {
-        let Some((c, next)) = propose(b, &fit.design) else {
+        let Some((c, next)) = propose_after(b, &fit) else {
             break;
         };
         if c.wald <= CRITICAL_WALD {
