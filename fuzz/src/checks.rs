@@ -272,14 +272,20 @@ pub fn cli_values(data: &[u8]) {
     let _ = Backend::parse(first).map(Backend::max_points);
 
     let url = second.unwrap_or(first);
-    let password = url
+    let userinfo = url
         .split_once("://")
         .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
         .and_then(|authority| authority.rsplit_once('@'))
-        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(userinfo, _)| userinfo);
+    let password = userinfo
+        .and_then(|userinfo| userinfo.split_once(':'))
         .map(|(_, password)| password.to_string())
-        // A password that the path prefix also holds is the user's text, not a leak.
-        .filter(|p| checkable(p) && !third.is_some_and(|t| t.contains(p.as_str())));
+        // A password that the path prefix or the URL outside its user info also holds
+        // is the user's text, not a leak.
+        .filter(|p| {
+            let elsewhere = userinfo.is_some_and(|u| url.replacen(u, "", 1).contains(p.as_str()));
+            checkable(p) && !elsewhere && !third.is_some_and(|t| t.contains(p.as_str()))
+        });
     match PromConfig::new(url, third) {
         Ok(config) => {
             if let Some(p) = &password {
