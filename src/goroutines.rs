@@ -11,6 +11,7 @@ use crate::analysis::regime::fit_stretch;
 use crate::kind::Kind;
 use crate::report::TargetReport;
 use crate::target::Target;
+use crate::units::{format_count, format_count_rate};
 use crate::verdict::Verdict;
 
 /// The reason naming goroutine growth, for a growth verdict of a Go target.
@@ -39,10 +40,12 @@ pub fn goroutine_cause(
     }
     let (first, last) = (p.y.first()?, p.y.last()?);
     Some(format!(
-        "goroutines grow too: {first:.0} to {last:.0} over the window, {:.1}/h ({:.0}% interval {:.1}–{:.1}/h): goroutines that never end (blocked on a channel, a lock or I/O) hold their stacks and what they reference; a goroutine profile (/debug/pprof/goroutine) shows where they wait",
-        regime.rate().value,
+        "goroutines grow too: {} to {} over the window, {} ({:.0}% interval {} to {}): goroutines that never end (blocked on a channel, a lock or I/O) hold their stacks and what they reference; a goroutine profile (/debug/pprof/goroutine) shows where they wait",
+        format_count(*first),
+        format_count(*last),
+        format_count_rate(regime.rate().value),
         100.0 * (1.0 - s.alpha),
-        rate.low,
-        rate.high
+        format_count_rate(rate.low),
+        format_count_rate(rate.high)
     ))
 }

@@ -78,6 +78,36 @@ pub fn format_rate(bytes_per_hour: f64) -> String {
     format!("{sign}{}/h", format_bytes(bytes_per_hour))
 }
 
+/// Formats a count (goroutines, objects) with three significant digits at most and a
+/// decimal prefix from ten thousand: `7`, `42.5`, `3600`, `12.3k`, `4.56M`.
+pub fn format_count(count: f64) -> String {
+    if !count.is_finite() {
+        return "n/a".to_string();
+    }
+    let sign = if count < 0.0 { "-" } else { "" };
+    let value = count.abs();
+    let (value, prefix) = match value {
+        v if v >= 1e9 => (v / 1e9, "G"),
+        v if v >= 1e6 => (v / 1e6, "M"),
+        v if v >= 1e4 => (v / 1e3, "k"),
+        v => (v, ""),
+    };
+    let text = if value >= 100.0 || (prefix.is_empty() && value.fract() == 0.0) {
+        format!("{value:.0}")
+    } else if value >= 10.0 {
+        format!("{value:.1}")
+    } else {
+        format!("{value:.2}")
+    };
+    format!("{sign}{text}{prefix}")
+}
+
+/// Formats a count per hour: `+3600/h`, `+12.3k/h`, `-0.50/h`.
+pub fn format_count_rate(per_hour: f64) -> String {
+    let sign = if per_hour >= 0.0 { "+" } else { "" };
+    format!("{sign}{}/h", format_count(per_hour))
+}
+
 /// Formats hours as `3.5 h`, `2.1 d` or `45 min`.
 pub fn format_hours(hours: f64) -> String {
     if !hours.is_finite() {
@@ -210,6 +240,18 @@ mod tests {
         assert!(parse_bytes("1.5 parsecs").is_err());
         assert!(parse_bytes("").is_err());
         assert!(parse_bytes("0").is_err());
+    }
+
+    #[test]
+    fn counts_keep_three_significant_digits() {
+        assert_eq!(format_count(7.0), "7");
+        assert_eq!(format_count(42.5), "42.5");
+        assert_eq!(format_count(3599.8), "3600");
+        assert_eq!(format_count(12_345.0), "12.3k");
+        assert_eq!(format_count(4_560_000.0), "4.56M");
+        assert_eq!(format_count_rate(3599.8), "+3600/h");
+        assert_eq!(format_count_rate(-0.5), "-0.50/h");
+        assert_eq!(format_count(f64::NAN), "n/a");
     }
 
     #[test]

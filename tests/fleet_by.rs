@@ -275,6 +275,84 @@ fn fetched_for(fleet: &Fleet, service: &str) -> Vec<memgrowth::series::RawSeries
 #[test]
 fn a_fleet_analysed_service_by_service_gives_the_whole_fleet_report() {
     let fleet = fleet();
+    streamed_equals_whole(&fleet);
+}
+
+/// A redis-exporter on the first host, its used memory growing toward maxmemory.
+fn with_redis(mut fleet: Fleet) -> Fleet {
+    let host = memgrowth::synth::host_ip(0);
+    let template = fleet
+        .series
+        .iter()
+        .find(|s| {
+            s.metric_name() == "node_memory_MemTotal_bytes"
+                && s.labels
+                    .get("instance")
+                    .is_some_and(|i| i.starts_with(&format!("{host}:")))
+        })
+        .expect("a node-exporter series of the first host")
+        .clone();
+    let n = template.values.len() as f64;
+    let series = |name: &str, value: &dyn Fn(f64) -> f64| {
+        let mut s = template.clone();
+        s.labels = Labels::from([
+            ("__name__".to_string(), name.to_string()),
+            ("instance".to_string(), format!("{host}:9121")),
+            ("job".to_string(), "redis".to_string()),
+        ]);
+        s.values = (0..s.values.len()).map(|i| value(i as f64 / n)).collect();
+        s
+    };
+    let mib = 1024.0 * 1024.0;
+    fleet.series.push(series("redis_memory_used_bytes", &|x| {
+        200.0 * mib + 300.0 * mib * x + 2.0 * mib * (x * 977.0).sin()
+    }));
+    fleet
+        .series
+        .push(series("redis_memory_max_bytes", &|_| 1024.0 * mib));
+    fleet
+}
+
+#[test]
+fn a_fleet_scan_reports_the_redis_beside_its_services() {
+    let fleet = with_redis(fleet());
+    let report = streamed_equals_whole(&fleet);
+    let redis: Vec<_> = report
+        .targets
+        .iter()
+        .filter(|t| t.redis.is_some())
+        .collect();
+    assert_eq!(
+        redis.len(),
+        1,
+        "{:?}",
+        report
+            .targets
+            .iter()
+            .map(|t| (&t.service, &t.host))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(redis[0].host, memgrowth::synth::host_ip(0));
+    assert_eq!(
+        redis[0].verdict,
+        memgrowth::verdict::Verdict::Leak,
+        "{:?}",
+        redis[0].reasons
+    );
+    assert!(
+        report
+            .comparison
+            .explanation
+            .iter()
+            .any(|l| l.contains("Redis")),
+        "{:?}",
+        report.comparison.explanation
+    );
+}
+
+/// The report of the fleet analysed service by service, as `--by` does live, checked
+/// equal to the report of the whole fleet at once.
+fn streamed_equals_whole(fleet: &Fleet) -> memgrowth::report::Report {
     let subject = Subject {
         by: Some("job".into()),
         ..Subject::default()
@@ -314,9 +392,27 @@ fn a_fleet_analysed_service_by_service_gives_the_whole_fleet_report() {
     let services = fleet.services();
     let known = services.iter().cloned().collect();
     let mut streamed = memgrowth::pipeline::FleetReport::new(&settings, services.len(), &marks);
+    let host_series: Vec<_> = memgrowth::subject::select_known(
+        fleet
+            .series
+            .iter()
+            .filter(|s| {
+                s.metric_name().starts_with("node_") || s.metric_name().starts_with("redis_")
+            })
+            .cloned()
+            .collect(),
+        &Catalog::default(),
+        &subject,
+        &known,
+    )
+    .series
+    .into_iter()
+    .filter(|s| s.key.service.is_empty())
+    .collect();
+    streamed.add_redis(&host_series);
     for service in &services {
         let selection = memgrowth::subject::select_known(
-            fetched_for(&fleet, service),
+            fetched_for(fleet, service),
             &Catalog::default(),
             &subject,
             &known,
@@ -337,5 +433,13 @@ fn a_fleet_analysed_service_by_service_gives_the_whole_fleet_report() {
     let mut diff = Vec::new();
     json_diff::differences(&a, &b, "", &mut diff, 10);
     assert!(diff.is_empty(), "{}", diff.join("\n"));
-    assert_eq!(streamed.targets.len(), fleet.targets.len());
+    assert_eq!(
+        streamed
+            .targets
+            .iter()
+            .filter(|t| t.redis.is_none())
+            .count(),
+        fleet.targets.len()
+    );
+    streamed
 }

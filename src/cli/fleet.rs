@@ -1,7 +1,8 @@
 //! A `--by` fleet diagnosed live, one service at a time: the host series of every host
 //! are fetched once, then each service's own series are fetched, analysed, written (with
 //! `--out`, to `DIR/services/`) and dropped before the next service's, so memory is
-//! bounded by the largest service, not the fleet. A progress bar over services is drawn
+//! bounded by the largest service, not the fleet. The Redis of each host that runs
+//! redis-exporter is a target of its own, analysed once from the host series. A progress bar over services is drawn
 //! on a terminal.
 
 use super::Failure;
@@ -88,6 +89,10 @@ async fn run(
     let known: BTreeSet<String> = services.keys().cloned().collect();
     let bar = crate::prom::fetch::counting_bar(services.len() as u64, progress, "services");
     let mut fleet = FleetReport::new(analysis, services.len(), marks);
+    let redis = fleet.add_redis(&host_series(&host_raw, subject, &known));
+    if let (Some(dir), false) = (&dir, redis.is_empty()) {
+        write_service(dir, services.len(), "redis", &redis, &Comparison::default())?;
+    }
     for (index, service) in services.keys().enumerate() {
         bar.set_message(service.clone());
         let queries = service_queries(catalog, who, service);
@@ -106,6 +111,19 @@ async fn run(
     }
     bar.finish_and_clear();
     Ok(Some(fleet.finish(source, subject.info.clone())))
+}
+
+/// The hosts' own series (node-exporter, redis-exporter), for the Redis targets.
+fn host_series(
+    host_raw: &[RawSeries],
+    subject: &SubjectSettings,
+    known: &BTreeSet<String>,
+) -> Vec<TidySeries> {
+    select_known(host_raw.to_vec(), &subject.catalog, &subject.subject, known)
+        .series
+        .into_iter()
+        .filter(|s| s.key.service.is_empty())
+        .collect()
 }
 
 /// A service's own series from what its queries returned, with its hosts' series.

@@ -1,14 +1,17 @@
 //! A fleet report built one service at a time: each service's targets are analysed and
 //! compared, an excerpt of their series is kept for the timeline, and the series are
-//! dropped before the next service's are read.
+//! dropped before the next service's are read. The Redis of each host (redis-exporter's
+//! series come with the host series, fetched once) is analysed first, once, and told in
+//! the comparison of every service that shares its host.
 
 use super::excerpt::excerpt;
 use super::{Span, analyze_all, assemble, beyond, report_window, timeline_of};
 use crate::analysis::AnalysisSettings;
 use crate::compare::compare;
+use crate::compare::redis::redis_lines;
 use crate::frame::TidySeries;
 use crate::report::{Comparison, Report, SourceInfo, SubjectInfo, TargetReport};
-use crate::target::{Target, group_targets};
+use crate::target::{Target, group_targets, redis_targets};
 use crate::timeline::Mark;
 
 /// A fleet report built one service at a time. Feed the services in sorted order.
@@ -21,6 +24,11 @@ pub struct FleetReport<'a> {
     targets: Vec<TargetReport>,
     excerpts: Vec<Target>,
     comparison: Comparison,
+    /// The Redis targets of the fleet's hosts and their reports: told in every comparison,
+    /// added to the report's targets at the end.
+    redis: Vec<(Target, TargetReport)>,
+    /// The comparison's lines on the Redis beside each service, told after all others.
+    redis_explanation: Vec<String>,
 }
 
 impl<'a> FleetReport<'a> {
@@ -33,7 +41,22 @@ impl<'a> FleetReport<'a> {
             targets: Vec::new(),
             excerpts: Vec::new(),
             comparison: Comparison::default(),
+            redis: Vec::new(),
+            redis_explanation: Vec::new(),
         }
+    }
+
+    /// Analyses the Redis of every host that runs redis-exporter, from the hosts' series;
+    /// call it before the services. Returns the Redis targets' reports.
+    pub fn add_redis(&mut self, host_series: &[TidySeries]) -> Vec<TargetReport> {
+        let targets = redis_targets(host_series);
+        if targets.is_empty() {
+            return Vec::new();
+        }
+        self.span.add(host_series);
+        let reports = analyze_all(&targets, self.settings);
+        self.redis = targets.into_iter().zip(reports.iter().cloned()).collect();
+        reports
     }
 
     /// Analyses one service's series (its app and container series, and the host series
@@ -46,8 +69,11 @@ impl<'a> FleetReport<'a> {
         self.span.add(&series);
         let targets = group_targets(series);
         let reports = analyze_all(&targets, self.settings);
-        let comparison = compare(&targets, &reports);
+        let mut comparison = compare(&targets, &reports);
         self.merge(service, &comparison);
+        let redis = self.redis_lines(&targets, &reports, &comparison);
+        self.redis_explanation.extend(redis.iter().cloned());
+        comparison.explanation.extend(redis);
         self.excerpts.extend(
             targets
                 .iter()
@@ -56,6 +82,24 @@ impl<'a> FleetReport<'a> {
         );
         self.targets.extend(reports.iter().cloned());
         (reports, comparison)
+    }
+
+    /// What the comparison says of the Redis on the service's hosts, as [`compare`] over
+    /// the whole fleet says it (after every service's own lines).
+    fn redis_lines(
+        &self,
+        targets: &[Target],
+        reports: &[TargetReport],
+        ctx: &Comparison,
+    ) -> Vec<String> {
+        let redis: Vec<&Target> = self.redis.iter().map(|(t, _)| t).collect();
+        if redis.is_empty() {
+            return Vec::new();
+        }
+        let mut all_reports = reports.to_vec();
+        all_reports.extend(self.redis.iter().map(|(_, r)| r.clone()));
+        let services: Vec<&Target> = targets.iter().collect();
+        redis_lines(&services, &redis, &all_reports, &ctx.host_context)
     }
 
     /// Adds a service's comparison as [`compare`] over the whole fleet would have it.
@@ -92,7 +136,14 @@ impl<'a> FleetReport<'a> {
     }
 
     /// The report of the whole fleet, with its timeline.
-    pub fn finish(self, source: SourceInfo, subject: SubjectInfo) -> Report {
+    pub fn finish(mut self, source: SourceInfo, subject: SubjectInfo) -> Report {
+        // The Redis targets follow the services', as in a whole-fleet report.
+        let redis_explanation = std::mem::take(&mut self.redis_explanation);
+        self.comparison.explanation.extend(redis_explanation);
+        for (target, report) in std::mem::take(&mut self.redis) {
+            self.excerpts.push(excerpt(&target, &report, self.marks));
+            self.targets.push(report);
+        }
         let window = report_window(&self.span, None);
         let beyond = beyond(&source, &[]);
         let timeline = timeline_of(&self.excerpts, &self.targets, self.marks, &window, beyond);

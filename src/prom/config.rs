@@ -93,6 +93,14 @@ impl PromConfig {
         if parsed.host_str().is_none() {
             return Err(bad("the URL has no host"));
         }
+        // `https:https://user:pass@host` or `https://host\user:pass@x` parse with the
+        // credentials in the path, where they would be shown and stored as the location.
+        // No Prometheus path holds `@`, so such a URL is refused rather than kept.
+        if parsed.path().contains('@') {
+            return Err(bad(
+                "its path holds `@`; put credentials before the host (`https://user:pass@host`) or use --basic-auth-user",
+            ));
+        }
         let mut auth = Auth::None;
         // `https://:TOKEN@host` has an empty user and a password: still userinfo to remove.
         if !parsed.username().is_empty() || parsed.password().is_some() {
@@ -244,6 +252,8 @@ pub fn redact_url_text(url: &str) -> String {
         Some((scheme, rest)) => {
             let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
             let host = authority.rsplit('@').next().unwrap_or("");
+            // A path holding `@` may hold credentials typed in the wrong place.
+            let path = if path.contains('@') { "/…" } else { path };
             format!("{scheme}://{host}{path}")
         }
         None => without_query.rsplit('@').next().unwrap_or("").to_string(),
@@ -320,6 +330,19 @@ mod tests {
                 assert_eq!(password.expose(), "tok3n-secret");
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn credentials_that_parse_into_the_path_are_refused_and_not_echoed() {
+        for url in [
+            "https:https://:pa55word-98@prom.example/",
+            "https://prom.example\\u:pa55word-98@x/",
+            "https://prom.example/a/u:pa55word-98@x",
+        ] {
+            let err = PromConfig::new(url, None).unwrap_err().to_string();
+            assert!(err.contains("holds `@`"), "{url}: {err}");
+            assert!(!err.contains("pa55word-98"), "{url}: {err}");
         }
     }
 

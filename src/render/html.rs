@@ -227,7 +227,7 @@ fn series_table(out: &mut String, t: &TargetReport) {
     if t.series.is_empty() {
         return;
     }
-    out.push_str("<details><summary>Series and models</summary><table><thead><tr><th>Series</th><th>Points</th><th>First</th><th>Last</th><th>Sen slope</th><th>95% CI</th><th>p</th><th>Selected model</th><th>Models (ΔAICc)</th></tr></thead><tbody>\n");
+    out.push_str("<details><summary>Series and models</summary><table><thead><tr><th>Series</th><th>Points</th><th>First</th><th>Last</th><th>Rate now</th><th>95% CI</th><th>p</th><th>Selected model</th><th>Models (ΔAICc)</th></tr></thead><tbody>\n");
     for s in &t.series {
         let (slope, ci, p) = s.trend.as_ref().map_or_else(
             || ("-".to_string(), "-".to_string(), "-".to_string()),

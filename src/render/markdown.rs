@@ -193,7 +193,7 @@ fn target_section(out: &mut String, report: &Report, index: usize, chart_dir: Op
         return;
     }
     out.push_str("\n<details><summary>Series and models</summary>\n\n");
-    out.push_str("| Series | Points | First | Last | Sen slope [95% CI] | p | Selected model |\n");
+    out.push_str("| Series | Points | First | Last | Rate now [95% CI] | p | Selected model |\n");
     out.push_str("|---|---:|---:|---:|---|---:|---|\n");
     for s in &t.series {
         let (slope, p) = s.trend.as_ref().map_or_else(

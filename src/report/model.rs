@@ -329,9 +329,10 @@ pub struct Trend {
     pub method: String,
     pub z: f64,
     pub p_value: f64,
-    /// Sen's slope, bytes per hour.
+    /// The current regime's growth rate, bytes per hour: the slope of the quasi-GLS
+    /// regression after the last change point (`method`).
     pub slope_per_hour: f64,
-    /// 95% confidence interval of the slope, bytes per hour.
+    /// 95% confidence interval of that rate, bytes per hour.
     pub ci95: [f64; 2],
     pub n: usize,
     /// Effective sample size after the serial-correlation correction.
@@ -344,7 +345,7 @@ pub struct SegmentInfo {
     pub start: f64,
     pub end: f64,
     pub points: usize,
-    /// Sen's slope within the segment, bytes per hour.
+    /// The growth rate of the segment's last regime, bytes per hour.
     pub slope_per_hour: Option<f64>,
 }
 
