@@ -264,7 +264,9 @@ pub fn cli_values(data: &[u8]) {
     if let Err(e) = ExtraHeader::parse(first) {
         if let Some((name, value)) = first.split_once(':') {
             let value = value.trim();
-            if checkable(value) && !name.contains(value) {
+            // The error shows the name and its colon: a value that text also holds is the
+            // user's name, not a leaked value.
+            if checkable(value) && !format!("{name}:").contains(value) {
                 assert!(!e.to_string().contains(value), "header value in {e}");
             }
         }
