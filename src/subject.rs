@@ -122,6 +122,28 @@ struct Classified {
     host: String,
 }
 
+/// The `(job, instance)` of every redis-exporter among `labels`: the scrape targets whose
+/// `process_*` and `go_*` series are the exporter's own, not a service's.
+pub fn exporter_instances<'a>(
+    labels: impl Iterator<Item = &'a Labels>,
+    catalog: &Catalog,
+) -> BTreeSet<(String, String)> {
+    labels
+        .filter(|l| {
+            catalog
+                .classify(l)
+                .is_some_and(|(k, _)| k.scope() == Scope::Redis)
+        })
+        .map(job_instance)
+        .collect()
+}
+
+/// A series' scrape target: its `job` and `instance` labels.
+pub fn job_instance(labels: &Labels) -> (String, String) {
+    let get = |k: &str| labels.get(k).cloned().unwrap_or_default();
+    (get("job"), get("instance"))
+}
+
 /// Classifies and selects series for the subject. Output order is deterministic.
 pub fn select(raw: Vec<RawSeries>, catalog: &Catalog, subject: &Subject) -> Selection {
     select_known(raw, catalog, subject, &BTreeSet::new())
@@ -143,6 +165,8 @@ pub fn select_known(
     let mut container = Vec::new();
     let mut host = Vec::new();
     let mut cpu_counters = Vec::new();
+    let exporters = exporter_instances(raw.iter().map(|s| &s.labels), catalog);
+    let mut exporter_own = 0;
     for s in raw {
         if s.is_empty() {
             continue;
@@ -162,6 +186,7 @@ pub fn select_known(
             space,
         };
         match kind.scope() {
+            Scope::App if exporters.contains(&job_instance(&c.raw.labels)) => exporter_own += 1,
             Scope::App => {
                 if subject
                     .app
@@ -187,6 +212,11 @@ pub fn select_known(
         }
     }
 
+    if exporter_own > 0 {
+        notes.push(format!(
+            "skipped {exporter_own} series of redis-exporter's own process (the job and instance of its redis_* series): they describe the exporter, not a service"
+        ));
+    }
     let mut out = Vec::new();
     let mut services = place_app(app, subject, &mut out, &mut notes);
     if subject.by.is_some() {

@@ -175,3 +175,51 @@ fn the_seed_fixture_reports_its_redis_in_every_format() {
         );
     }
 }
+
+/// The exporter's own `process_*` series (same job and instance as its `redis_*` ones)
+/// describe redis-exporter, not a service: the capture with them added still has exactly
+/// one target, its Redis, and the skipped series are named.
+#[test]
+fn the_exporters_own_process_series_are_not_a_service() {
+    let source = repo("fixtures/redis/grow/redis.json");
+    let mut response: Value =
+        serde_json::from_slice(&std::fs::read(&source).expect("capture")).expect("JSON");
+    let result = response["data"]["result"].as_array_mut().expect("matrix");
+    let used = result
+        .iter()
+        .find(|s| s["metric"]["__name__"] == "redis_memory_used_bytes")
+        .expect("redis_memory_used_bytes")
+        .clone();
+    for name in [
+        "process_resident_memory_bytes",
+        "process_start_time_seconds",
+    ] {
+        let mut own = used.clone();
+        own["metric"] = serde_json::json!({
+            "__name__": name,
+            "instance": used["metric"]["instance"],
+            "job": used["metric"]["job"],
+        });
+        result.push(own);
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("redis.json"), response.to_string()).expect("write");
+    let output = Command::cargo_bin("memgrowth")
+        .expect("binary")
+        .args(["diagnose", "--input"])
+        .arg(dir.path())
+        .args(["--format", "json"])
+        .output()
+        .expect("run memgrowth");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("a JSON report");
+    let targets = report["targets"].as_array().expect("targets");
+    assert_eq!(targets.len(), 1, "{report:#}");
+    assert!(targets[0]["redis"].is_object(), "{:#}", targets[0]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("redis-exporter's own process"), "{stderr}");
+}

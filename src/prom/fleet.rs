@@ -10,7 +10,7 @@ use super::queries::host_matcher;
 use crate::catalog::Catalog;
 use crate::kind::{Kind, Scope};
 use crate::matcher::{MatchOp, Matcher, Selector};
-use crate::subject::Subject;
+use crate::subject::{Subject, exporter_instances, job_instance};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The services of a fleet, each with the hosts its app series are on, sorted.
@@ -29,15 +29,28 @@ pub async fn fleet_services(
         return Ok(Services::new());
     };
     let selector = subject.app.clone().unwrap_or_else(Selector::all);
+    // The Redis kinds too: a redis-exporter's own `process_*` and `go_*` series are not a
+    // service (see `exporter_instances`).
     let matchers: Vec<String> = Kind::ALL
         .iter()
-        .filter(|k| k.scope() == Scope::App)
-        .map(|k| catalog.promql(*k, &selector))
+        .filter_map(|k| match k.scope() {
+            Scope::App => Some(catalog.promql(*k, &selector)),
+            Scope::Redis => Some(catalog.promql(*k, &Selector::all())),
+            _ => None,
+        })
         .collect();
+    let found = client.series(&matchers, start, end).await?;
+    let exporters = exporter_instances(found.iter(), catalog);
     let mut services = Services::new();
-    for labels in client.series(&matchers, start, end).await? {
+    for labels in &found {
+        let app = catalog
+            .classify(labels)
+            .is_some_and(|(k, _)| k.scope() == Scope::App);
+        if !app || exporters.contains(&job_instance(labels)) {
+            continue;
+        }
         if let Some(service) = labels.get(by).filter(|v| !v.is_empty()) {
-            let host = subject.host_of(&labels);
+            let host = subject.host_of(labels);
             let hosts = services.entry(service.clone()).or_default();
             if !host.is_empty() {
                 hosts.insert(host);
