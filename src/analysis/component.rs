@@ -128,9 +128,6 @@ pub struct Component {
     /// Whether the current regime began with the running process (see `young`).
     pub young: bool,
     pub status: Status,
-    /// A young regime that is not shown to grow materially but still fills (see
-    /// `still_filling`): hours until its rise would become material at the current rate.
-    pub filling_hours: Option<f64>,
 }
 
 /// The context a component is judged in.
@@ -193,12 +190,6 @@ pub fn component(
         }
         _ => Status::Insufficient,
     };
-    let filling_hours = match (&current, status) {
-        (Some(r), Status::Flat | Status::Undetermined) if young && warms(role) => {
-            still_filling(r, &materiality, rate_interval, s)
-        }
-        _ => None,
-    };
     Component {
         role,
         signal: index,
@@ -210,7 +201,6 @@ pub fn component(
         rate_interval,
         young,
         status,
-        filling_hours,
     }
 }
 
@@ -393,20 +383,6 @@ fn after_warm_up(r: &Regime, m: &Materiality, rate: Interval, s: &AnalysisSettin
         _ if over => Status::Flat,
         _ => warming,
     }
-}
-
-/// A young process whose memory grows significantly, at a rate that is material per day
-/// (the materiality within the horizon), but whose rise is not yet material to the level:
-/// what a warm-up looks like before it bends, and what a slow leak looks like in its first
-/// hours. Hours until the rise becomes material at the current rate; `None` when the
-/// regime does not fill so.
-fn still_filling(r: &Regime, m: &Materiality, rate: Interval, s: &AnalysisSettings) -> Option<f64> {
-    let onset = s.min_relative_growth_per_day * m.level / 24.0;
-    if !(rate.low > 0.0 && rate.low >= onset && r.rise < m.required_change) {
-        return None;
-    }
-    let wait = (m.required_change - r.rise.max(0.0)) / r.rate().value.max(rate.low);
-    wait.is_finite().then_some(wait)
 }
 
 /// Hours until a slowing regime's slope falls below `flat_rate`, extrapolating the fall

@@ -104,41 +104,12 @@ pub fn warming(e: &Evidence) -> bool {
             Status::Flat | Status::Falls | Status::Levelled | Status::Grows { .. }
         )
     };
-    let bending = DOMAINS.iter().any(|(scraped, slow)| {
+    DOMAINS.iter().any(|(scraped, slow)| {
         let scraped: Vec<&Component> = scraped.iter().filter_map(|r| e.get(*r)).collect();
         scraped.iter().any(|c| is_warming(c))
             || (!scraped.iter().any(|c| settled(c))
                 && slow.iter().filter_map(|r| e.get(*r)).any(is_warming))
-    });
-    bending || filling(e).is_some()
-}
-
-/// A per-scrape series of a young process that still fills (rising significantly, at a
-/// rate that matters per day, its rise not yet material) while nothing of the target grows
-/// or levelled materially, in a process younger than the time that rise takes to become
-/// material: a warm-up that has not bent yet, or a leak too young to tell from one. Then
-/// no verdict yet; the time its rise takes to become material is the wait.
-pub fn filling(e: &Evidence) -> Option<(&Component, f64)> {
-    let shown = e
-        .components
-        .iter()
-        .any(|(_, c)| c.status.grows() || c.status == Status::Levelled);
-    if shown {
-        return None;
-    }
-    let known_age = e.process_start.map(|p| (e.window.1 - p) / 3600.0);
-    DOMAINS
-        .iter()
-        .flat_map(|(scraped, _)| scraped.iter())
-        .filter_map(|r| e.get(*r))
-        .filter_map(|c| c.filling_hours.map(|h| (c, h)))
-        // A process that has run longer than its growth needs to matter is past the
-        // warm-up time scale: what it shows is its steady state (the process age is the
-        // data's own time scale; the regime's span stands in when the start is unknown).
-        .find(|(c, wait)| {
-            let span = c.current.as_ref().map_or(0.0, |r| r.span_hours());
-            known_age.unwrap_or(span).max(span) < *wait
-        })
+    })
 }
 
 /// Natural log of a ratio, bounded so that one overwhelming test does not dominate.

@@ -1,6 +1,5 @@
 //! A process still warming up: a component of a young process grows ever slower and has
-//! not levelled off yet, or still fills at a rate that matters while nothing grows
-//! materially yet. Growth inside the warm-up after a start is not a leak; the
+//! not levelled off yet. Growth inside the warm-up after a start is not a leak; the
 //! verdict is insufficient_data, and the reason says how long to wait.
 
 use super::Finding;
@@ -14,12 +13,10 @@ pub fn rule(e: &Evidence, _: &AnalysisSettings) -> Option<Finding> {
     if !super::warming(e) {
         return None;
     }
-    let bending = e.components.iter().find_map(|(role, c)| match c.status {
+    let (role, c, wait) = e.components.iter().find_map(|(role, c)| match c.status {
         Status::WarmingUp { wait_hours } => Some((*role, c, wait_hours)),
         _ => None,
-    });
-    let (role, c, wait) =
-        bending.or_else(|| super::filling(e).map(|(c, hours)| (c.role, c, Some(hours))))?;
+    })?;
     let age_hours = e
         .process_start
         .map(|p| (e.window.1 - p) / 3600.0)
