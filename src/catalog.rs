@@ -74,6 +74,7 @@ const EXPORTERS: &[(&str, Kind)] = &[
     ("redis_memory_used_bytes", Kind::RedisUsed),
     ("redis_memory_max_bytes", Kind::RedisMax),
     ("redis_instance_info", Kind::RedisInfo),
+    ("redis_start_time_seconds", Kind::RedisStartTime),
     ("redis_evicted_keys_total", Kind::RedisEvicted),
 ];
 

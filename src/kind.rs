@@ -86,6 +86,7 @@ kinds! {
     HostCpus => "host_cpus", Host, false, "CPU count of the host";
     RedisUsed => "redis_used", Redis, true, "Redis memory in use";
     RedisMax => "redis_max", Redis, true, "Redis maxmemory; 0 means unlimited";
+    RedisStartTime => "redis_start_time", Redis, false, "Redis server start time in Unix seconds; a change is a restart";
     GoHeapInuse => "go_heap_inuse", App, true, "Go heap spans in use (client_golang); its floor after GC is the live heap";
     GoHeapAlloc => "go_heap_alloc", App, true, "Go heap objects allocated and not yet freed";
     GoNextGc => "go_next_gc", App, true, "the heap size at which the Go GC runs next (its target)";

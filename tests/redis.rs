@@ -223,3 +223,33 @@ fn the_exporters_own_process_series_are_not_a_service() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("redis-exporter's own process"), "{stderr}");
 }
+
+/// A Redis that restarted and reloaded its data (RDB or AOF) shows no drop in memory;
+/// its `redis_start_time_seconds` still tells the restart, as `process_start_time_seconds`
+/// does for a process.
+#[test]
+fn a_redis_restart_is_told_by_its_start_time() {
+    let source = repo("fixtures/redis/steady/redis.json");
+    let mut response: Value =
+        serde_json::from_slice(&std::fs::read(&source).expect("capture")).expect("JSON");
+    let result = response["data"]["result"].as_array_mut().expect("matrix");
+    let start = result
+        .iter_mut()
+        .find(|s| s["metric"]["__name__"] == "redis_start_time_seconds")
+        .expect("redis_start_time_seconds");
+    let values = start["values"].as_array_mut().expect("values");
+    let mid = values.len() / 2;
+    let restarted_at = values[mid][0].as_f64().expect("timestamp") - 0.5;
+    for v in values.iter_mut().skip(mid) {
+        v[1] = Value::String(format!("{restarted_at}"));
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("redis.json"), response.to_string()).expect("write");
+    let report = diagnose(dir.path());
+    let target = &report["targets"][0];
+    assert_eq!(target["restarts"], 1, "{target:#}");
+    let at = target["restart_times"][0].as_str().expect("a restart time");
+    let at = memgrowth::units::parse_timestamp(at).expect("RFC 3339");
+    assert!((at - restarted_at).abs() <= 2.0, "{at} vs {restarted_at}");
+    assert_eq!(target["verdict"], "stable", "{}", reasons(target));
+}

@@ -61,12 +61,17 @@ fn first_chain(target: &Target, kind: Kind) -> Option<Chain> {
 
 /// Restart times (Unix seconds, sorted) of a target and how they were found.
 ///
-/// `process_start_time_seconds` is authoritative when present; otherwise a restart is
+/// `process_start_time_seconds` (for a Redis target, `redis_start_time_seconds`) is
+/// authoritative when present; otherwise a restart is
 /// a sharp drop of heap and RSS together, or, for containers without heap series, a
 /// drop of RSS to below half its recent peak, or a container series replaced by a new
 /// one (cAdvisor labels every container instance apart).
 pub fn detect_restarts(target: &Target) -> (Vec<f64>, Option<RestartEvidence>) {
-    let start_series: Vec<Points> = target.of_kind(Kind::StartTime).map(Points::of).collect();
+    let start_series: Vec<Points> = target
+        .of_kind(Kind::StartTime)
+        .chain(target.of_kind(Kind::RedisStartTime))
+        .map(Points::of)
+        .collect();
     if start_series.iter().any(|p| p.len() >= 2) {
         let mut times = Vec::new();
         for p in &start_series {
@@ -131,10 +136,12 @@ fn merge_close(mut times: Vec<f64>, tolerance: f64) -> Vec<f64> {
 }
 
 /// When the process running at the end of the window started (Unix seconds), from
-/// `process_start_time_seconds`; `None` without it.
+/// `process_start_time_seconds` (a Redis target: `redis_start_time_seconds`); `None`
+/// without it.
 pub fn process_start(target: &Target) -> Option<f64> {
     target
         .of_kind(Kind::StartTime)
+        .chain(target.of_kind(Kind::RedisStartTime))
         .filter_map(|s| {
             let p = Points::of(s);
             Some((p.end(), *p.y.last()?))

@@ -49,6 +49,9 @@ pub fn missing_cost(kind: Kind) -> &'static str {
             "the Redis eviction policy is unknown: filling maxmemory cannot be told from an outage ahead"
         }
         Kind::RedisEvicted => "Redis evictions cannot be counted (minor)",
+        Kind::RedisStartTime => {
+            "Redis restarts are found only from sharp drops: a restart that reloads its data is missed"
+        }
         Kind::GoHeapInuse | Kind::GoHeapAlloc => {
             "the Go heap cannot be followed: a leak of Go objects cannot be told from native growth"
         }
