@@ -44,6 +44,18 @@ fn redis_target(mode: &str) -> Value {
     target
 }
 
+/// A capture of `fixtures/redis/<mode>/` with its series edited, written to a temporary
+/// directory for `diagnose --input`.
+fn edited_capture(mode: &str, edit: impl FnOnce(&mut Vec<Value>)) -> tempfile::TempDir {
+    let source = repo(&format!("fixtures/redis/{mode}/redis.json"));
+    let mut response: Value =
+        serde_json::from_slice(&std::fs::read(&source).expect("capture")).expect("JSON");
+    edit(response["data"]["result"].as_array_mut().expect("matrix"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("redis.json"), response.to_string()).expect("write");
+    dir
+}
+
 fn reasons(target: &Value) -> String {
     target["reasons"]
         .as_array()
@@ -181,29 +193,25 @@ fn the_seed_fixture_reports_its_redis_in_every_format() {
 /// one target, its Redis, and the skipped series are named.
 #[test]
 fn the_exporters_own_process_series_are_not_a_service() {
-    let source = repo("fixtures/redis/grow/redis.json");
-    let mut response: Value =
-        serde_json::from_slice(&std::fs::read(&source).expect("capture")).expect("JSON");
-    let result = response["data"]["result"].as_array_mut().expect("matrix");
-    let used = result
-        .iter()
-        .find(|s| s["metric"]["__name__"] == "redis_memory_used_bytes")
-        .expect("redis_memory_used_bytes")
-        .clone();
-    for name in [
-        "process_resident_memory_bytes",
-        "process_start_time_seconds",
-    ] {
-        let mut own = used.clone();
-        own["metric"] = serde_json::json!({
-            "__name__": name,
-            "instance": used["metric"]["instance"],
-            "job": used["metric"]["job"],
-        });
-        result.push(own);
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("redis.json"), response.to_string()).expect("write");
+    let dir = edited_capture("grow", |result| {
+        let used = result
+            .iter()
+            .find(|s| s["metric"]["__name__"] == "redis_memory_used_bytes")
+            .expect("redis_memory_used_bytes")
+            .clone();
+        for name in [
+            "process_resident_memory_bytes",
+            "process_start_time_seconds",
+        ] {
+            let mut own = used.clone();
+            own["metric"] = serde_json::json!({
+                "__name__": name,
+                "instance": used["metric"]["instance"],
+                "job": used["metric"]["job"],
+            });
+            result.push(own);
+        }
+    });
     let output = Command::cargo_bin("memgrowth")
         .expect("binary")
         .args(["diagnose", "--input"])
@@ -229,22 +237,19 @@ fn the_exporters_own_process_series_are_not_a_service() {
 /// does for a process.
 #[test]
 fn a_redis_restart_is_told_by_its_start_time() {
-    let source = repo("fixtures/redis/steady/redis.json");
-    let mut response: Value =
-        serde_json::from_slice(&std::fs::read(&source).expect("capture")).expect("JSON");
-    let result = response["data"]["result"].as_array_mut().expect("matrix");
-    let start = result
-        .iter_mut()
-        .find(|s| s["metric"]["__name__"] == "redis_start_time_seconds")
-        .expect("redis_start_time_seconds");
-    let values = start["values"].as_array_mut().expect("values");
-    let mid = values.len() / 2;
-    let restarted_at = values[mid][0].as_f64().expect("timestamp") - 0.5;
-    for v in values.iter_mut().skip(mid) {
-        v[1] = Value::String(format!("{restarted_at}"));
-    }
-    let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(dir.path().join("redis.json"), response.to_string()).expect("write");
+    let mut restarted_at = 0.0;
+    let dir = edited_capture("steady", |result| {
+        let start = result
+            .iter_mut()
+            .find(|s| s["metric"]["__name__"] == "redis_start_time_seconds")
+            .expect("redis_start_time_seconds");
+        let values = start["values"].as_array_mut().expect("values");
+        let mid = values.len() / 2;
+        restarted_at = values[mid][0].as_f64().expect("timestamp") - 0.5;
+        for v in values.iter_mut().skip(mid) {
+            v[1] = Value::String(format!("{restarted_at}"));
+        }
+    });
     let report = diagnose(dir.path());
     let target = &report["targets"][0];
     assert_eq!(target["restarts"], 1, "{target:#}");
