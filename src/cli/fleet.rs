@@ -2,8 +2,8 @@
 //! are fetched once, then each service's own series are fetched, analysed, written (with
 //! `--out`, to `DIR/services/`) and dropped before the next service's, so memory is
 //! bounded by the largest service, not the fleet. The Redis of each host that runs
-//! redis-exporter is a target of its own, analysed once from the host series. A progress bar over services is drawn
-//! on a terminal.
+//! redis-exporter is a target of its own, analysed once from the host series. A progress
+//! bar over services is drawn on a terminal.
 
 use super::Failure;
 use super::error_text::what_failed;

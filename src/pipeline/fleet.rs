@@ -24,9 +24,10 @@ pub struct FleetReport<'a> {
     targets: Vec<TargetReport>,
     excerpts: Vec<Target>,
     comparison: Comparison,
-    /// The Redis targets of the fleet's hosts and their reports: told in every comparison,
-    /// added to the report's targets at the end.
-    redis: Vec<(Target, TargetReport)>,
+    /// The Redis targets of the fleet's hosts and their reports (in the same order): told
+    /// in every comparison, added to the report's targets at the end.
+    redis_targets: Vec<Target>,
+    redis_reports: Vec<TargetReport>,
     /// The comparison's lines on the Redis beside each service, told after all others.
     redis_explanation: Vec<String>,
 }
@@ -41,7 +42,8 @@ impl<'a> FleetReport<'a> {
             targets: Vec::new(),
             excerpts: Vec::new(),
             comparison: Comparison::default(),
-            redis: Vec::new(),
+            redis_targets: Vec::new(),
+            redis_reports: Vec::new(),
             redis_explanation: Vec::new(),
         }
     }
@@ -54,9 +56,9 @@ impl<'a> FleetReport<'a> {
             return Vec::new();
         }
         self.span.add(host_series);
-        let reports = analyze_all(&targets, self.settings);
-        self.redis = targets.into_iter().zip(reports.iter().cloned()).collect();
-        reports
+        self.redis_reports = analyze_all(&targets, self.settings);
+        self.redis_targets = targets;
+        self.redis_reports.clone()
     }
 
     /// Analyses one service's series (its app and container series, and the host series
@@ -71,7 +73,7 @@ impl<'a> FleetReport<'a> {
         let reports = analyze_all(&targets, self.settings);
         let mut comparison = compare(&targets, &reports);
         self.merge(service, &comparison);
-        let redis = self.redis_lines(&targets, &reports, &comparison);
+        let redis = self.redis_lines(&targets, &comparison);
         self.redis_explanation.extend(redis.iter().cloned());
         comparison.explanation.extend(redis);
         self.excerpts.extend(
@@ -86,20 +88,10 @@ impl<'a> FleetReport<'a> {
 
     /// What the comparison says of the Redis on the service's hosts, as [`compare`] over
     /// the whole fleet says it (after every service's own lines).
-    fn redis_lines(
-        &self,
-        targets: &[Target],
-        reports: &[TargetReport],
-        ctx: &Comparison,
-    ) -> Vec<String> {
-        let redis: Vec<&Target> = self.redis.iter().map(|(t, _)| t).collect();
-        if redis.is_empty() {
-            return Vec::new();
-        }
-        let mut all_reports = reports.to_vec();
-        all_reports.extend(self.redis.iter().map(|(_, r)| r.clone()));
+    fn redis_lines(&self, targets: &[Target], ctx: &Comparison) -> Vec<String> {
+        let redis: Vec<&Target> = self.redis_targets.iter().collect();
         let services: Vec<&Target> = targets.iter().collect();
-        redis_lines(&services, &redis, &all_reports, &ctx.host_context)
+        redis_lines(&services, &redis, &self.redis_reports, &ctx.host_context)
     }
 
     /// Adds a service's comparison as [`compare`] over the whole fleet would have it.
@@ -140,10 +132,11 @@ impl<'a> FleetReport<'a> {
         // The Redis targets follow the services', as in a whole-fleet report.
         let redis_explanation = std::mem::take(&mut self.redis_explanation);
         self.comparison.explanation.extend(redis_explanation);
-        for (target, report) in std::mem::take(&mut self.redis) {
-            self.excerpts.push(excerpt(&target, &report, self.marks));
-            self.targets.push(report);
+        let redis_targets = std::mem::take(&mut self.redis_targets);
+        for (target, report) in redis_targets.iter().zip(&self.redis_reports) {
+            self.excerpts.push(excerpt(target, report, self.marks));
         }
+        self.targets.append(&mut self.redis_reports);
         let window = report_window(&self.span, None);
         let beyond = beyond(&source, &[]);
         let timeline = timeline_of(&self.excerpts, &self.targets, self.marks, &window, beyond);

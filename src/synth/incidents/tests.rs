@@ -84,7 +84,7 @@ fn names_round_trip_and_every_verdict_but_none_is_covered() {
     for c in IncidentClass::ALL {
         assert_eq!(IncidentClass::from_name(c.name()), Some(c));
         assert_eq!(
-            serde_json::to_string(&c).unwrap(),
+            serde_json::to_string(&c).expect("a case serializes"),
             format!("\"{}\"", c.name())
         );
     }
@@ -229,7 +229,7 @@ fn the_old_space_floor_is_flat_before_the_onset_and_rises_after_at_the_planted_r
                 .growth
                 .iter()
                 .find(|g| g.memory == GrowingMemory::OldSpace)
-                .unwrap();
+                .expect("a planted series");
             let (grow_from, grow_to, flat_from, flat_to) = match g.ended_s {
                 // Fixed by a deploy: growth before it, flat after (past the warm-up).
                 Some(end) => (t.window_start_s, end, end + 6.0 * 3600.0, t.window_end_s),
@@ -352,11 +352,11 @@ fn a_new_container_gets_its_own_cadvisor_series_from_the_deploy_on() {
                 parts
                     .iter()
                     .find(|p| p.labels["image"].ends_with(":1.8.3"))
-                    .unwrap(),
+                    .expect("a planted value"),
                 parts
                     .iter()
                     .find(|p| p.labels["image"].ends_with(":1.8.4"))
-                    .unwrap(),
+                    .expect("a planted value"),
             );
             assert_ne!(old.labels["id"], new.labels["id"]);
             assert!(
@@ -398,15 +398,15 @@ fn the_summary_counts_accuracy_false_leaks_and_calibration() {
         .classes
         .iter()
         .find(|c| c.class == IncidentClass::Stable)
-        .unwrap();
+        .expect("a summary row");
     assert_eq!((stable.n, stable.correct, stable.false_leaks), (3, 1, 2));
     assert_eq!(stable.confusion, [1, 1, 0, 0, 0, 1, 0]);
-    assert!((stable.false_leak_rate.unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    assert!((stable.false_leak_rate.expect("a false-leak rate") - 2.0 / 3.0).abs() < 1e-12);
     let leak = s
         .classes
         .iter()
         .find(|c| c.class == IncidentClass::SteadyLeak)
-        .unwrap();
+        .expect("a summary row");
     assert_eq!(leak.false_leak_rate, None);
     assert!(
         (leak.mean_confidence - 0.45).abs() < 1e-12,
@@ -434,7 +434,7 @@ fn reported_onsets_and_times_to_limit_are_held_against_the_planted_ones() {
     use crate::report::{GrowthOnset, TimeToLimit};
     use crate::verdict::Verdict as V;
     let (_, deploy) = generate_series(IncidentClass::DeployLeak, 1);
-    let onset = deploy.current_growth().unwrap().onset_s;
+    let onset = deploy.current_growth().expect("a planted onset").onset_s;
     let mut near = record(IncidentClass::DeployLeak, V::Leak, 0.9);
     near.truth = deploy.clone();
     near.report.growth_onset = Some(GrowthOnset {
@@ -442,11 +442,17 @@ fn reported_onsets_and_times_to_limit_are_held_against_the_planted_ones() {
         ..GrowthOnset::default()
     });
     let mut far = near.clone();
-    far.report.growth_onset.as_mut().unwrap().unix_seconds = deploy.window_start_s;
+    far.report
+        .growth_onset
+        .as_mut()
+        .expect("a reported onset")
+        .unix_seconds = deploy.window_start_s;
     let mut silent = near.clone();
     silent.report.growth_onset = None;
     let (_, limited) = generate_series(IncidentClass::NearLimitSlow, 0);
-    let hours = limited.hours_to_limit_at_end.unwrap();
+    let hours = limited
+        .hours_to_limit_at_end
+        .expect("a planted time to limit");
     let mut held = record(IncidentClass::NearLimitSlow, V::Leak, 0.9);
     held.truth = limited;
     held.report.limit_source = Some("cgroup_limit".into());
@@ -457,20 +463,25 @@ fn reported_onsets_and_times_to_limit_are_held_against_the_planted_ones() {
         ..TimeToLimit::default()
     });
     let mut missed = held.clone();
-    missed.report.time_to_limit.as_mut().unwrap().earliest_hours = 1.5 * hours;
+    missed
+        .report
+        .time_to_limit
+        .as_mut()
+        .expect("a reported time to limit")
+        .earliest_hours = 1.5 * hours;
     let s = summarize(&[near, far, silent, held, missed], 10);
     let deploys = s
         .timing
         .iter()
         .find(|t| t.class == IncidentClass::DeployLeak)
-        .unwrap();
+        .expect("a summary row");
     assert_eq!((deploys.onsets, deploys.onsets_reported), (3, 2));
     assert_eq!(deploys.onset_within, Some(0.5));
     let limits = s
         .timing
         .iter()
         .find(|t| t.class == IncidentClass::NearLimitSlow)
-        .unwrap();
+        .expect("a summary row");
     assert_eq!((limits.limits, limits.limits_reported), (2, 2));
     assert_eq!(limits.limit_median_ratio, Some(2.0));
     assert_eq!(limits.limit_covered, Some(0.5));
