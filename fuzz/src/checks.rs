@@ -279,14 +279,19 @@ pub fn cli_values(data: &[u8]) {
         .and_then(|(_, rest)| rest.split(['/', '?', '#']).next())
         .and_then(|authority| authority.rsplit_once('@'))
         .map(|(userinfo, _)| userinfo);
+    // The URL parser drops ASCII tab, LF and CR wherever they stand, in the URL and in
+    // the path prefix joined to it: text compares as the parser will read it.
+    let as_parsed = |text: &str| text.replace(['\t', '\n', '\r'], "");
     let password = userinfo
         .and_then(|userinfo| userinfo.split_once(':'))
-        .map(|(_, password)| password.to_string())
+        .map(|(_, password)| as_parsed(password))
         // A password that the path prefix or the URL outside its user info also holds
         // is the user's text, not a leak.
         .filter(|p| {
-            let elsewhere = userinfo.is_some_and(|u| url.replacen(u, "", 1).contains(p.as_str()));
-            checkable(p) && !elsewhere && !third.is_some_and(|t| t.contains(p.as_str()))
+            let elsewhere =
+                userinfo.is_some_and(|u| as_parsed(&url.replacen(u, "", 1)).contains(p.as_str()));
+            let in_prefix = third.is_some_and(|t| as_parsed(t).contains(p.as_str()));
+            checkable(p) && !elsewhere && !in_prefix
         });
     match PromConfig::new(url, third) {
         Ok(config) => {
