@@ -5,7 +5,7 @@
 //!
 //! Time is in hours since the first point of the fitted series.
 
-use super::lsq::lstsq;
+use super::lsq::{fit_one, fit_two};
 
 /// One fitted model and its parameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -200,19 +200,14 @@ fn span(t: &[f64]) -> f64 {
 }
 
 pub fn fit_linear(t: &[f64], y: &[f64]) -> Option<(Model, f64)> {
-    let fit = lstsq(&[vec![1.0; t.len()], t.to_vec()], y)?;
-    Some((
-        Model::Linear {
-            a: fit.coef[0],
-            b: fit.coef[1],
-        },
-        fit.rss,
-    ))
+    let fit = fit_one(t.iter().copied().zip(y.iter().copied()))?;
+    let [a, b] = fit.coef;
+    Some((Model::Linear { a, b }, fit.rss))
 }
 
 /// y = a + c*u(t) for a basis u; returns (a, c, rss).
-fn fit_basis(u: Vec<f64>, y: &[f64]) -> Option<(f64, f64, f64)> {
-    let fit = lstsq(&[vec![1.0; u.len()], u], y)?;
+fn fit_basis(t: &[f64], y: &[f64], u: impl Fn(f64) -> f64) -> Option<(f64, f64, f64)> {
+    let fit = fit_one(t.iter().map(|ti| u(*ti)).zip(y.iter().copied()))?;
     Some((fit.coef[0], fit.coef[1], fit.rss))
 }
 
@@ -223,8 +218,8 @@ pub fn fit_saturating(t: &[f64], y: &[f64]) -> Option<(Model, f64)> {
     }
     let eval = |log_tau: f64| {
         let tau = log_tau.exp();
-        let u: Vec<f64> = t.iter().map(|ti| (-ti / tau).exp()).collect();
-        fit_basis(u, y).map(|(a, c, rss)| (Model::Saturating { a, b: -c, tau }, rss))
+        fit_basis(t, y, |ti| (-ti / tau).exp())
+            .map(|(a, c, rss)| (Model::Saturating { a, b: -c, tau }, rss))
     };
     minimize_1d(eval, (s / 200.0).ln(), (20.0 * s).ln())
 }
@@ -236,8 +231,8 @@ pub fn fit_logarithmic(t: &[f64], y: &[f64]) -> Option<(Model, f64)> {
     }
     let eval = |log_c: f64| {
         let c = log_c.exp();
-        let u: Vec<f64> = t.iter().map(|ti| (1.0 + ti.max(0.0) / c).ln()).collect();
-        fit_basis(u, y).map(|(a, b, rss)| (Model::Logarithmic { a, b, c }, rss))
+        fit_basis(t, y, |ti| (1.0 + ti.max(0.0) / c).ln())
+            .map(|(a, b, rss)| (Model::Logarithmic { a, b, c }, rss))
     };
     minimize_1d(eval, (s / 1000.0).ln(), (20.0 * s).ln())
 }
@@ -254,8 +249,11 @@ pub fn fit_piecewise(t: &[f64], y: &[f64]) -> Option<(Model, f64)> {
         return None;
     }
     let eval = |tb: f64| {
-        let hinge: Vec<f64> = t.iter().map(|ti| (ti - tb).max(0.0)).collect();
-        let fit = lstsq(&[vec![1.0; n], t.to_vec(), hinge], y)?;
+        let rows = t
+            .iter()
+            .zip(y)
+            .map(|(ti, yi)| (*ti, (ti - tb).max(0.0), *yi));
+        let fit = fit_two(rows)?;
         Some((
             Model::Piecewise {
                 a: fit.coef[0],

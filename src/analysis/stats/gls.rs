@@ -103,39 +103,78 @@ pub fn transform(b: &Buckets, i: usize, alpha: f64) -> (f64, f64) {
     (a, scale)
 }
 
-/// Whitened rows: calls `visit(i, x~, y~)` for every bucket.
-pub fn whiten(b: &Buckets, design: &Design, alpha: f64, mut visit: impl FnMut(usize, &[f64], f64)) {
-    let p = design.columns();
-    let mut previous = vec![0.0; p];
-    let mut row = vec![0.0; p];
-    let mut out = vec![0.0; p];
-    let mut previous_y = 0.0;
-    for i in 0..b.len() {
-        design.row(i, b.t[i], &mut row);
-        let (a, scale) = transform(b, i, alpha);
-        for j in 0..p {
-            out[j] = scale * (row[j] - a * previous[j]);
+/// The design's rows at every bucket, computed once for the several passes a fit makes
+/// over them (least squares, residuals, quasi-GLS, residuals again): the harmonics and
+/// the saturating term are evaluated once per bucket, not once per pass.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rows {
+    pub p: usize,
+    /// Row-major, `p` values per bucket.
+    pub values: Vec<f64>,
+}
+
+impl Rows {
+    pub fn new(b: &Buckets, design: &Design) -> Rows {
+        let p = design.columns();
+        let mut values = vec![0.0; b.len() * p];
+        for (i, row) in values.chunks_exact_mut(p.max(1)).enumerate().take(b.len()) {
+            design.row(i, b.t[i], row);
         }
-        visit(i, &out, scale * (b.y[i] - a * previous_y));
-        std::mem::swap(&mut previous, &mut row);
-        previous_y = b.y[i];
+        Rows { p, values }
     }
+
+    fn row(&self, i: usize) -> &[f64] {
+        &self.values[i * self.p..(i + 1) * self.p]
+    }
+
+    /// Whitened rows: calls `visit(i, x~, y~)` for every bucket.
+    pub fn whiten(&self, b: &Buckets, alpha: f64, mut visit: impl FnMut(usize, &[f64], f64)) {
+        let p = self.p;
+        let zeros = vec![0.0; p];
+        let mut out = vec![0.0; p];
+        let mut previous_y = 0.0;
+        for i in 0..b.len() {
+            let row = self.row(i);
+            let previous = if i == 0 { &zeros[..] } else { self.row(i - 1) };
+            let (a, scale) = transform(b, i, alpha);
+            for j in 0..p {
+                out[j] = scale * (row[j] - a * previous[j]);
+            }
+            visit(i, &out, scale * (b.y[i] - a * previous_y));
+            previous_y = b.y[i];
+        }
+    }
+
+    /// Ordinary least squares of the buckets on the rows.
+    pub fn ols(&self, b: &Buckets) -> Option<Solution> {
+        let mut g = Gram::new(self.p);
+        self.whiten(b, 0.0, |_, x, y| g.add(x, y));
+        g.solve()
+    }
+
+    /// Residuals of a solution on (whitened with `alpha`) buckets.
+    pub fn residuals(&self, b: &Buckets, coef: &[f64], alpha: f64) -> Vec<f64> {
+        let mut out = Vec::with_capacity(b.len());
+        self.whiten(b, alpha, |_, x, y| {
+            out.push(y - x.iter().zip(coef).map(|(a, c)| a * c).sum::<f64>())
+        });
+        out
+    }
+}
+
+/// Whitened rows: calls `visit(i, x~, y~)` for every bucket.
+pub fn whiten(b: &Buckets, design: &Design, alpha: f64, visit: impl FnMut(usize, &[f64], f64)) {
+    Rows::new(b, design).whiten(b, alpha, visit);
 }
 
 /// Ordinary least squares of the buckets on the design.
 pub fn ols(b: &Buckets, design: &Design) -> Option<Solution> {
-    let mut g = Gram::new(design.columns());
-    whiten(b, design, 0.0, |_, x, y| g.add(x, y));
-    g.solve()
+    Rows::new(b, design).ols(b)
 }
 
 /// Residuals of a solution on (whitened with `alpha`) buckets.
 pub fn residuals(b: &Buckets, design: &Design, coef: &[f64], alpha: f64) -> Vec<f64> {
-    let mut out = Vec::with_capacity(b.len());
-    whiten(b, design, alpha, |_, x, y| {
-        out.push(y - x.iter().zip(coef).map(|(a, c)| a * c).sum::<f64>())
-    });
-    out
+    Rows::new(b, design).residuals(b, coef, alpha)
 }
 
 /// Fits the design by feasible quasi-GLS; `None` when the buckets cannot support it
@@ -146,10 +185,11 @@ pub fn fit(b: &Buckets, design: &Design) -> Option<GlsFit> {
     if n < 2 * p + 4 {
         return None;
     }
-    let first = ols(b, design)?;
-    let u = residuals(b, design, &first.coef, 0.0);
+    let rows = Rows::new(b, design);
+    let first = rows.ols(b)?;
+    let u = rows.residuals(b, &first.coef, 0.0);
     let persistence = noise::persistence(&u, &b.run_start, design.flexibility());
-    fit_with(b, design, persistence, Some(&first))
+    fit_rows(b, design, &rows, persistence, Some(&first))
 }
 
 /// Fits with a given persistence (`plain`: the OLS solution, used for `n_effective`).
@@ -159,12 +199,22 @@ pub fn fit_with(
     persistence: Persistence,
     plain: Option<&Solution>,
 ) -> Option<GlsFit> {
+    fit_rows(b, design, &Rows::new(b, design), persistence, plain)
+}
+
+fn fit_rows(
+    b: &Buckets,
+    design: &Design,
+    rows: &Rows,
+    persistence: Persistence,
+    plain: Option<&Solution>,
+) -> Option<GlsFit> {
     let p = design.columns();
     let n = b.len();
     let mut g = Gram::new(p);
-    whiten(b, design, persistence.alpha, |_, x, y| g.add(x, y));
+    rows.whiten(b, persistence.alpha, |_, x, y| g.add(x, y));
     let solution = g.solve()?;
-    let e = residuals(b, design, &solution.coef, persistence.alpha);
+    let e = rows.residuals(b, &solution.coef, persistence.alpha);
     let long_run_variance = noise::long_run_variance(&e, &b.run_start);
     let residual_df = n as f64 - p as f64 - persistence.lags as f64;
     let a = persistence.alpha;

@@ -14,7 +14,7 @@
 
 use super::bucket::Buckets;
 use super::design::{Decay, Design};
-use super::gls::{self, GlsFit, transform};
+use super::gls::{self, GlsFit, Rows, transform};
 use super::linalg::{Gram, Solution};
 use super::noise;
 
@@ -56,8 +56,47 @@ pub fn min_piece(n: usize) -> usize {
     MIN_PIECE_BUCKETS.max((MIN_PIECE_SHARE * n as f64).ceil() as usize)
 }
 
+/// The saturating terms a stretch is tried with, each evaluated at every bucket once
+/// for all the searches of the stretch: `DECAY_GRID` time constants on a log grid from
+/// one bucket to the span, starting at the first bucket. Empty when the stretch is too
+/// short for one.
+pub struct DecayGrid {
+    decays: Vec<Decay>,
+    /// `decays[g].value(t[i])` at `g * n + i`.
+    values: Vec<f64>,
+}
+
+impl DecayGrid {
+    pub fn new(b: &Buckets) -> DecayGrid {
+        let none = DecayGrid {
+            decays: Vec::new(),
+            values: Vec::new(),
+        };
+        let Some(&origin) = b.t.first() else {
+            return none;
+        };
+        let span = b.span_hours();
+        let shortest = b.width_hours.max(span / b.len() as f64);
+        if !(span > shortest && shortest > 0.0) {
+            return none;
+        }
+        let decays: Vec<Decay> = (0..DECAY_GRID)
+            .map(|g| Decay {
+                origin,
+                tau: shortest * (span / shortest).powf(g as f64 / (DECAY_GRID - 1) as f64),
+            })
+            .collect();
+        let values = decays
+            .iter()
+            .flat_map(|d| b.t.iter().map(|t| d.value(*t)))
+            .collect();
+        DecayGrid { decays, values }
+    }
+}
+
 /// A whitened base regression that candidate columns are tried against.
-struct Base {
+struct Base<'a> {
+    grid: &'a DecayGrid,
     p: usize,
     rows: Vec<f64>,
     ys: Vec<f64>,
@@ -67,13 +106,19 @@ struct Base {
     lrv: f64,
 }
 
-impl Base {
-    fn new(b: &Buckets, design: &Design, alpha: Option<f64>) -> Option<Base> {
+impl<'a> Base<'a> {
+    fn new(
+        b: &Buckets,
+        design: &Design,
+        alpha: Option<f64>,
+        grid: &'a DecayGrid,
+    ) -> Option<Base<'a>> {
+        let raw = Rows::new(b, design);
         let alpha = match alpha {
             Some(a) => a,
             None => {
-                let first = gls::ols(b, design)?;
-                let u = gls::residuals(b, design, &first.coef, 0.0);
+                let first = raw.ols(b)?;
+                let u = raw.residuals(b, &first.coef, 0.0);
                 noise::persistence(&u, &b.run_start, design.flexibility()).alpha
             }
         };
@@ -82,7 +127,7 @@ impl Base {
         let mut rows: Vec<f64> = Vec::with_capacity(n * p);
         let mut ys: Vec<f64> = Vec::with_capacity(n);
         let mut g = Gram::new(p);
-        gls::whiten(b, design, alpha, |_, x, y| {
+        raw.whiten(b, alpha, |_, x, y| {
             rows.extend_from_slice(x);
             ys.push(y);
             g.add(x, y);
@@ -100,6 +145,7 @@ impl Base {
             .collect();
         let lrv = noise::long_run_variance(&e, &b.run_start);
         (lrv > 0.0).then(|| Base {
+            grid,
             p,
             rows,
             ys,
@@ -112,16 +158,17 @@ impl Base {
     /// The base of a fit's own design and persistence: the same whitened regression
     /// (`gls::fit_with` solves the Gram of the same rows in the same order and takes the
     /// long-run variance of the same residuals), with only the rows left to store.
-    fn of_fit(b: &Buckets, fit: &GlsFit) -> Option<Base> {
+    fn of_fit(b: &Buckets, fit: &GlsFit, grid: &'a DecayGrid) -> Option<Base<'a>> {
         let alpha = fit.persistence.alpha;
         let p = fit.design.columns();
         let mut rows: Vec<f64> = Vec::with_capacity(b.len() * p);
         let mut ys: Vec<f64> = Vec::with_capacity(b.len());
-        gls::whiten(b, &fit.design, alpha, |_, x, y| {
+        Rows::new(b, &fit.design).whiten(b, alpha, |_, x, y| {
             rows.extend_from_slice(x);
             ys.push(y);
         });
         (fit.long_run_variance > 0.0).then(|| Base {
+            grid,
             p,
             rows,
             ys,
@@ -206,29 +253,22 @@ fn best_hinge(b: &Buckets, design: &Design, base: &Base) -> Option<Candidate> {
     best
 }
 
-/// The strongest saturating term from the stretch's start, over `DECAY_GRID` time
-/// constants from one bucket to the span.
+/// The strongest saturating term from the stretch's start, over the stretch's
+/// [`DecayGrid`].
 fn best_decay(b: &Buckets, design: &Design, base: &Base) -> Option<Candidate> {
-    if design.decay.is_some() || b.len() < 2 * min_piece(b.len()) + 1 {
-        return None;
-    }
-    let origin = *b.t.first()?;
-    let span = b.span_hours();
-    let shortest = b.width_hours.max(span / b.len() as f64);
-    if !(span > shortest && shortest > 0.0) {
+    let n = b.len();
+    if design.decay.is_some() || n < 2 * min_piece(n) + 1 {
         return None;
     }
     let p = base.p;
     let mut best: Option<Candidate> = None;
     let mut q = vec![0.0; p];
-    for g in 0..DECAY_GRID {
-        let tau = shortest * (span / shortest).powf(g as f64 / (DECAY_GRID - 1) as f64);
-        let decay = Decay { origin, tau };
+    for (g, decay) in base.grid.decays.iter().enumerate() {
+        let values = &base.grid.values[g * n..(g + 1) * n];
         q.iter_mut().for_each(|v| *v = 0.0);
         let (mut hy, mut hh) = (0.0, 0.0);
         let mut previous = 0.0;
-        for i in 0..b.len() {
-            let h = decay.value(b.t[i]);
+        for (i, &h) in values.iter().enumerate() {
             let (a, scale) = base.steps[i];
             let w = scale * (h - a * previous);
             previous = h;
@@ -242,7 +282,7 @@ fn best_decay(b: &Buckets, design: &Design, base: &Base) -> Option<Candidate> {
         if let Some((wald, change)) = base.wald(&q, hy, hh) {
             if best.is_none_or(|c| wald > c.wald) {
                 best = Some(Candidate {
-                    term: Term::Decay(decay),
+                    term: Term::Decay(*decay),
                     wald,
                     change,
                 });
@@ -268,7 +308,8 @@ fn best_term(b: &Buckets, design: &Design, base: &Base) -> Option<Candidate> {
 /// The strongest additional term given `design`, whitened with `alpha` (or with the
 /// persistence of `design`'s own residuals).
 pub fn locate(b: &Buckets, design: &Design, alpha: Option<f64>) -> Option<Candidate> {
-    best_term(b, design, &Base::new(b, design, alpha)?)
+    let grid = DecayGrid::new(b);
+    best_term(b, design, &Base::new(b, design, alpha, &grid)?)
 }
 
 /// The design with one more term.
@@ -302,21 +343,23 @@ fn column(design: &Design, term: Term) -> Option<usize> {
 /// longer hold the change), and tested by the Wald statistic of its coefficient in that
 /// model's quasi-GLS fit; the stronger of the two is returned.
 pub fn propose(b: &Buckets, design: &Design) -> Option<(Candidate, GlsFit)> {
-    propose_on(b, design, &Base::new(b, design, None)?)
+    let grid = DecayGrid::new(b);
+    propose_on(b, design, &Base::new(b, design, None, &grid)?)
 }
 
 /// [`propose`] for the design of `fit`, whose persistence is the one `propose` would
 /// estimate (the same OLS residuals) and whose whitened regression is its base.
-fn propose_after(b: &Buckets, fit: &GlsFit) -> Option<(Candidate, GlsFit)> {
-    propose_on(b, &fit.design, &Base::of_fit(b, fit)?)
+fn propose_after(b: &Buckets, fit: &GlsFit, grid: &DecayGrid) -> Option<(Candidate, GlsFit)> {
+    propose_on(b, &fit.design, &Base::of_fit(b, fit, grid)?)
 }
 
 fn propose_on(b: &Buckets, design: &Design, base: &Base) -> Option<(Candidate, GlsFit)> {
     let hinge = (design.hinges.len() < MAX_HINGES)
         .then(|| best_hinge(b, design, base))
         .flatten()
-        .and_then(|c| refine(b, design, c, best_hinge));
-    let decay = best_decay(b, design, base).and_then(|c| refine(b, design, c, best_decay));
+        .and_then(|c| refine(b, design, base.grid, c, best_hinge));
+    let decay =
+        best_decay(b, design, base).and_then(|c| refine(b, design, base.grid, c, best_decay));
     match (hinge, decay) {
         (Some(h), Some(d)) => Some(if d.0.wald > h.0.wald { d } else { h }),
         (h, d) => h.or(d),
@@ -328,12 +371,13 @@ type Search = fn(&Buckets, &Design, &Base) -> Option<Candidate>;
 fn refine(
     b: &Buckets,
     design: &Design,
+    grid: &DecayGrid,
     first: Candidate,
     search: Search,
 ) -> Option<(Candidate, GlsFit)> {
     let located = gls::fit(b, &with_term(design, first.term))?;
     let alpha = located.persistence.alpha;
-    let second = Base::new(b, design, Some(alpha))
+    let second = Base::new(b, design, Some(alpha), grid)
         .and_then(|base| search(b, design, &base))
         .unwrap_or(first);
     // Located again at the same term, the fit that holds it is the one just made.
@@ -375,9 +419,10 @@ pub struct Segmentation {
 /// Grows the trend while one more term is significant; returns the fit with all of them.
 pub fn segment(b: &Buckets, base: &Design) -> Option<Segmentation> {
     let mut fit = gls::fit(b, base)?;
+    let grid = DecayGrid::new(b);
     let mut accepted: Vec<(Term, f64)> = Vec::new();
     while fit.design.hinges.len() < MAX_HINGES || fit.design.decay.is_none() {
-        let Some((c, next)) = propose_after(b, &fit) else {
+        let Some((c, next)) = propose_after(b, &fit, &grid) else {
             break;
         };
         if c.wald <= CRITICAL_WALD {
