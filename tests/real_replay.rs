@@ -200,8 +200,10 @@ fn real_cache_fill_is_a_plateau() {
 #[test]
 fn real_steady_churn_is_stable() {
     check("real", "stable", "stable");
-    check("real-2", "stable", "stable");
-    check("real-3", "stable", "stable");
+    // A handful of GC cycles leaves the heap unjudged where its sawtooth hides any trend.
+    for short in ["real-2", "real-3"] {
+        check_among(short, "stable", "stable", &["stable", "insufficient_data"]);
+    }
 }
 
 #[test]

@@ -106,6 +106,15 @@ pub enum Reason {
         series: String,
         need: usize,
     },
+    /// The heap as scraped is neither shown to grow nor flat, and its floor has too few
+    /// GC cycles to judge.
+    HeapUnjudged {
+        series: String,
+        rate: Rate,
+        cycles: usize,
+        need: usize,
+        wait_hours: Option<f64>,
+    },
     /// The heap at its GC cycle stands in for a floor that is neither shown to grow nor flat.
     FloorStandIn {
         floor: String,
@@ -293,6 +302,14 @@ pub fn sentence(r: &Reason) -> String {
         ),
         Reason::FloorUnresolved { series, need } => format!(
             "{series} as scraped grows, but the window holds fewer than {need} GC cycles: garbage waiting for collection cannot be told from retained memory; look at a longer window"
+        ),
+        Reason::HeapUnjudged { series, rate: g, cycles, need, wait_hours } => format!(
+            "{series} is neither shown to grow nor shown flat ({}), and its floor has {cycles} GC cycles of the {need} it needs: the heap cannot be judged yet{}",
+            rate(g),
+            match wait_hours {
+                Some(w) => format!("; judge again in about {}", format_hours(w.max(1.0 / 60.0))),
+                None => "; look at a longer window".to_string(),
+            }
         ),
         Reason::FloorStandIn { floor, rate: g, series } => format!(
             "{floor} is neither shown to grow nor shown flat ({}); {series}, averaged over whole GC cycles, grows at the same rate as the floor when the garbage per cycle is steady, and stands in for it",

@@ -66,25 +66,64 @@ pub fn rule(e: &Evidence, _: &AnalysisSettings) -> Option<Finding> {
 }
 
 /// The heap as scraped grows but its floor cannot be judged (fewer GC cycles than a floor
-/// needs): garbage waiting for collection cannot be told from retained memory.
+/// needs): garbage waiting for collection cannot be told from retained memory. Or the heap
+/// as scraped is neither shown to grow nor shown flat (its GC sawtooth hides any trend the
+/// window could show), its floor cannot be judged, and no series that holds the heap
+/// (what the limit counts) is shown flat: the heap, most of the process's memory, is
+/// unjudged, and calling the target stable would rest on the absence of evidence.
 pub fn unresolved_heap(e: &Evidence, s: &AnalysisSettings) -> Option<Finding> {
-    let raw = e.get(Role::HeapRaw).filter(|c| c.status.grows())?;
-    let floor_judged = e
-        .get(Role::HeapFloor)
-        .is_some_and(|c| c.status != Status::Insufficient);
-    if floor_judged {
+    let raw = e.get(Role::HeapRaw)?;
+    let floor = e.get(Role::HeapFloor);
+    if floor.is_some_and(|c| c.status != Status::Insufficient) {
         return None;
     }
-    let mut reasons = super::growth::grows(e, raw, s);
-    reasons.push(Reason::FloorUnresolved {
-        series: raw.label.clone(),
-        need: MIN_BUCKETS,
-    });
+    let reasons = if raw.status.grows() {
+        let mut reasons = super::growth::grows(e, raw, s);
+        reasons.push(Reason::FloorUnresolved {
+            series: raw.label.clone(),
+            need: MIN_BUCKETS,
+        });
+        reasons
+    } else if raw.status == Status::Undetermined && !heap_shown_flat_whole(e) {
+        vec![Reason::HeapUnjudged {
+            series: raw.label.clone(),
+            rate: super::rate_of(raw, s),
+            cycles: floor.map_or(0, |f| floor_points(e, f)),
+            need: MIN_BUCKETS,
+            wait_hours: wait_for_cycles(e, raw),
+        }]
+    } else {
+        return None;
+    };
     Some(Finding {
         verdict: Verdict::InsufficientData,
         decisive: Some(Role::HeapRaw),
         pooled: false,
         score: 0.0,
         reasons,
+    })
+}
+
+/// Whether a series that holds the heap, what the limit counts, is shown not to grow.
+fn heap_shown_flat_whole(e: &Evidence) -> bool {
+    e.get(Role::Charged)
+        .is_some_and(|c| matches!(c.status, Status::Flat | Status::Falls | Status::Levelled))
+}
+
+/// Points of the heap floor in the running process: one per GC cycle.
+fn floor_points(e: &Evidence, floor: &Component) -> usize {
+    e.signals
+        .get(floor.signal)
+        .and_then(|s| s.segments.last())
+        .map_or(0, |seg| seg.points.len())
+}
+
+/// Hours until the running process has been observed over as many GC cycles as a floor
+/// needs, when the heap's GC cycle is known.
+fn wait_for_cycles(e: &Evidence, raw: &Component) -> Option<f64> {
+    let seg = e.signals.get(raw.signal)?.segments.last()?;
+    (seg.resolution > 0.0).then(|| {
+        let needed = MIN_BUCKETS as f64 * seg.resolution / 3600.0;
+        (needed - seg.points.span_hours()).max(0.0)
     })
 }

@@ -49,7 +49,7 @@ pub const RULES: [(&str, Rule); 11] = [
     ("leak of what the limit counts", limit::rule),
     ("leak of cgroup usage alone", leak::usage_alone),
     (
-        "heap grows, floor unresolved: insufficient_data",
+        "heap grows or is unjudged, floor unresolved: insufficient_data",
         insufficient::unresolved_heap,
     ),
     ("insufficient_data", insufficient::rule),
