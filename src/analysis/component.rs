@@ -95,6 +95,11 @@ impl Status {
         matches!(self, Status::Grows { .. })
     }
 
+    /// Shown not to grow materially: flat, falling, or levelled off.
+    pub fn shown_not_to_grow(&self) -> bool {
+        matches!(self, Status::Flat | Status::Falls | Status::Levelled)
+    }
+
     /// The stable name used in reports.
     pub fn as_str(&self) -> &'static str {
         match self {

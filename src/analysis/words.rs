@@ -226,6 +226,14 @@ fn onset(o: &Onset) -> String {
     }
 }
 
+/// "; judge again in about 2.0 h", or `otherwise` when the wait is unknown.
+fn judge_again(wait_hours: Option<f64>, otherwise: &str) -> String {
+    match wait_hours {
+        Some(w) => format!("; judge again in about {}", format_hours(w.max(1.0 / 60.0))),
+        None => otherwise.to_string(),
+    }
+}
+
 /// The sentence of a reason.
 pub fn sentence(r: &Reason) -> String {
     match r {
@@ -291,10 +299,7 @@ pub fn sentence(r: &Reason) -> String {
         Reason::WarmingUp { series, age_hours, wait_hours } => format!(
             "{series} is still warming up: growth that slows after a start is not a leak{}{}",
             age_hours.map(|a| format!("; the process has run {}", format_hours(a))).unwrap_or_default(),
-            match wait_hours {
-                Some(w) => format!("; judge again in about {}", format_hours(w.max(1.0 / 60.0))),
-                None => "; judge again once it levels off".to_string(),
-            }
+            judge_again(*wait_hours, "; judge again once it levels off")
         ),
         Reason::TooLittle { series, samples, span_hours, need_samples, need_buckets } => format!(
             "{series}: {samples} samples over {} in its current regime; need at least {need_samples} samples and {need_buckets} points (after the heap floor)",
@@ -306,10 +311,7 @@ pub fn sentence(r: &Reason) -> String {
         Reason::HeapUnjudged { series, rate: g, cycles, need, wait_hours } => format!(
             "{series} is neither shown to grow nor shown flat ({}), and its floor has {cycles} GC cycles of the {need} it needs: the heap cannot be judged yet{}",
             rate(g),
-            match wait_hours {
-                Some(w) => format!("; judge again in about {}", format_hours(w.max(1.0 / 60.0))),
-                None => "; look at a longer window".to_string(),
-            }
+            judge_again(*wait_hours, "; look at a longer window")
         ),
         Reason::FloorStandIn { floor, rate: g, series } => format!(
             "{floor} is neither shown to grow nor shown flat ({}); {series}, averaged over whole GC cycles, grows at the same rate as the floor when the garbage per cycle is steady, and stands in for it",

@@ -107,7 +107,7 @@ pub fn unresolved_heap(e: &Evidence, s: &AnalysisSettings) -> Option<Finding> {
 /// Whether a series that holds the heap, what the limit counts, is shown not to grow.
 fn heap_shown_flat_whole(e: &Evidence) -> bool {
     e.get(Role::Charged)
-        .is_some_and(|c| matches!(c.status, Status::Flat | Status::Falls | Status::Levelled))
+        .is_some_and(|c| c.status.shown_not_to_grow())
 }
 
 /// Points of the heap floor in the running process: one per GC cycle.

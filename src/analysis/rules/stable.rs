@@ -30,7 +30,7 @@ pub fn finding(e: &Evidence, s: &AnalysisSettings) -> Finding {
                 score = score.min(-margin(high / flat_rate).abs());
             }
             status => {
-                let shown_flat = matches!(status, Status::Flat | Status::Falls | Status::Levelled);
+                let shown_flat = status.shown_not_to_grow();
                 // A slow series (a heap floor) that cannot yet tell a warm-up from growth,
                 // beside scraped series that show the process settled, is untested.
                 reasons.push(Reason::NoGrowth {
