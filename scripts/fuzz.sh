@@ -50,12 +50,12 @@ for t in "${targets[@]}"; do
   if "${fuzz[@]}" run "${build[@]}" "$t" "$corpus" "fuzz/seeds/$t" "fuzz/regressions/$t" -- \
       -max_total_time="$seconds" -max_len=65536 -timeout=20 -rss_limit_mb=4096 \
       -print_final_stats=1 >"$log" 2>&1; then
-    runs=$(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
+    runs=$(grep -a -m1 -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || true)
     echo "fuzz $t: ${runs:-?} runs in ${seconds} s, no crash" >&2
   else
     status=1
     echo "fuzz $t: CRASH" >&2
-    grep -E -A3 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Base64' "$log" | head -n 40 >&2 || tail -n 40 "$log" >&2
+    grep -a -E -A3 'panicked at|ERROR: libFuzzer|SUMMARY|Test unit written|Base64' "$log" | head -n 40 >&2 || tail -n 40 "$log" >&2
   fi
 done
 echo "scripts/fuzz.sh: $(( $(date +%s) - start )) s in all" >&2
