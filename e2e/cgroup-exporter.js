@@ -18,6 +18,8 @@
 //   container_memory_max_usage_bytes    v1 memory.max_usage_in_bytes, v2 memory.peak
 //   container_spec_memory_limit_bytes   the limit; 0 when unlimited
 //   container_oom_events_total          oom_kill from memory.oom_control / memory.events
+//   container_start_time_seconds        when the cgroup was created (its directory's
+//                                       birth time, else its change time)
 // Labels: name (the container name), id (--id-prefix plus the cgroup path below
 // --id-root, as cAdvisor names a container by its cgroup path), image.
 // No dependencies: Node's standard library only.
@@ -76,8 +78,25 @@ function readKeyed(dir, file) {
   return out;
 }
 
+/// When a cgroup was created, Unix seconds: cAdvisor's container start time.
+function createdAt(dir) {
+  try {
+    const st = fs.statSync(dir);
+    return (st.birthtimeMs > 0 ? st.birthtimeMs : st.ctimeMs) / 1000;
+  } catch {
+    return 0;
+  }
+}
+
 /// The cAdvisor figures of one cgroup, or null when it is gone.
 function sample(dir) {
+  const s = memory(dir);
+  if (s !== null) s.started = createdAt(dir);
+  return s;
+}
+
+/// The memory accounting of one cgroup, or null when it is gone.
+function memory(dir) {
   const v1Usage = readNumber(dir, 'memory.usage_in_bytes');
   if (v1Usage !== null) {
     const stat = readKeyed(dir, 'memory.stat');
@@ -126,6 +145,7 @@ const METRICS = [
   ['container_memory_max_usage_bytes', 'gauge', 'Maximum memory usage recorded in bytes', 'maxUsage'],
   ['container_spec_memory_limit_bytes', 'gauge', 'Memory limit for the container.', 'limit'],
   ['container_oom_events_total', 'counter', 'Count of out of memory events observed for the container', 'oomKills'],
+  ['container_start_time_seconds', 'gauge', 'Start time of the container since unix epoch in seconds.', 'started'],
 ];
 
 function escapeLabel(value) {

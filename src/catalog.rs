@@ -65,6 +65,7 @@ const EXPORTERS: &[(&str, Kind)] = &[
     ("container_memory_swap", Kind::CgroupSwap),
     ("container_spec_memory_limit_bytes", Kind::CgroupLimit),
     ("container_oom_events_total", Kind::OomEvents),
+    ("container_start_time_seconds", Kind::ContainerStartTime),
     ("machine_cpu_cores", Kind::HostCpus),
     ("machine_memory_bytes", Kind::HostMemTotal),
     ("node_memory_MemTotal_bytes", Kind::HostMemTotal),

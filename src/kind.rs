@@ -79,6 +79,7 @@ kinds! {
     CgroupSwap => "cgroup_swap", Container, true, "cgroup swap in use";
     CgroupLimit => "cgroup_limit", Container, true, "cgroup memory limit; 0 means unlimited";
     OomEvents => "oom_events", Container, false, "cgroup OOM events (counter)";
+    ContainerStartTime => "container_start_time", Container, false, "container start time in Unix seconds; the age of a container whose process exports none";
     HostMemTotal => "host_mem_total", Host, true, "host memory in total";
     HostMemAvailable => "host_mem_available", Host, true, "host memory available without swapping";
     HostCached => "host_cached", Host, true, "host page cache";

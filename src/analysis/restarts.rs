@@ -136,12 +136,21 @@ fn merge_close(mut times: Vec<f64>, tolerance: f64) -> Vec<f64> {
 }
 
 /// When the process running at the end of the window started (Unix seconds), from
-/// `process_start_time_seconds` (a Redis target: `redis_start_time_seconds`); `None`
-/// without it.
+/// `process_start_time_seconds` (a Redis target: `redis_start_time_seconds`); without
+/// them, from cAdvisor's `container_start_time_seconds`, since a container's main
+/// process starts with the container (a process restarted inside it, e.g. by a
+/// supervisor, is younger: its age is then overstated, never understated). `None`
+/// without any of them.
 pub fn process_start(target: &Target) -> Option<f64> {
-    target
-        .of_kind(Kind::StartTime)
-        .chain(target.of_kind(Kind::RedisStartTime))
+    latest_value(target, &[Kind::StartTime, Kind::RedisStartTime])
+        .or_else(|| latest_value(target, &[Kind::ContainerStartTime]))
+}
+
+/// The last value of the series of `kinds` that ends last, when it is a time.
+fn latest_value(target: &Target, kinds: &[Kind]) -> Option<f64> {
+    kinds
+        .iter()
+        .flat_map(|k| target.of_kind(*k))
         .filter_map(|s| {
             let p = Points::of(s);
             Some((p.end(), *p.y.last()?))

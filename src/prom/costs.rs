@@ -31,6 +31,9 @@ pub fn missing_cost(kind: Kind) -> &'static str {
             "no cgroup limit: time to limit needs --limit (e.g. pm2's max_memory_restart) or host memory"
         }
         Kind::OomEvents => "OOM kills cannot be confirmed",
+        Kind::ContainerStartTime => {
+            "a container without app series has no known age: a fresh one warming up can look like a leak"
+        }
         Kind::HostMemTotal => {
             "host memory size is unknown: no fallback limit and no pressure ratio"
         }

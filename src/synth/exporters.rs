@@ -296,6 +296,10 @@ pub(crate) fn expose(e: Exposition<'_>, trace: &HostTrace) -> Vec<RawSeries> {
         h.cgroup_limit_bytes
     }));
     out.push(b.series(ours("container_oom_events_total"), |i| trace.oom_events[i]));
+    let started = &trace.container_started_s;
+    if !started.is_empty() {
+        out.push(b.series(ours("container_start_time_seconds"), |i| started[i]));
+    }
     let neighbour_id = cgroup_id(&trace.neighbour_id);
     let neighbour = |name: &str| {
         labels(&[
@@ -318,6 +322,12 @@ pub(crate) fn expose(e: Exposition<'_>, trace: &HostTrace) -> Vec<RawSeries> {
     for (name, get) in cg.iter().take(4) {
         out.push(b.series(neighbour(name), |i| get(&trace.neighbour[i])));
         out.push(b.series(root(name), |i| get(&trace.root[i])));
+    }
+    if !started.is_empty() {
+        let neighbour_started = trace.neighbour_started_s;
+        out.push(b.series(neighbour("container_start_time_seconds"), |_| {
+            neighbour_started
+        }));
     }
     let cpus = h.cpus as f64;
     out.push(b.series(

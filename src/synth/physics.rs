@@ -49,6 +49,11 @@ pub struct HostTrace {
     pub restarts: Vec<f64>,
     /// `container_oom_events_total` at each sample.
     pub oom_events: Vec<f64>,
+    /// cAdvisor's `container_start_time_seconds` of the service container at each
+    /// sample; empty when the scenario does not simulate it (then it is not exported).
+    pub container_started_s: Vec<f64>,
+    /// `container_start_time_seconds` of the neighbour container.
+    pub neighbour_started_s: f64,
     /// 64-hex container ids and machine identity, for labels.
     pub container_id: String,
     pub neighbour_id: String,

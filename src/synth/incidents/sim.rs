@@ -180,6 +180,10 @@ pub(crate) fn simulate(plan: &Plan, seed: u64) -> Simulated {
         Ar1::with_time_constant(&mut noise_rng, tau * HOUR_S, plan.noise.wander_sd_share)
     });
     let mut proc = ProcState::new(plan, &mut rng, start - plan.age_at_start_s);
+    // The container starts with its first process, and again when a deploy recreates it
+    // or its main process dies (under pm2 the container outlives its Node processes).
+    let mut container_started = start - plan.age_at_start_s;
+    out.trace.neighbour_started_s = (hosts.boot + 90.0).round();
     let mut next_deploy = 0;
     let mut oom_events = 0.0;
     let mut page_cache = plan.cache.initial_bytes;
@@ -203,6 +207,9 @@ pub(crate) fn simulate(plan: &Plan, seed: u64) -> Simulated {
             next_deploy += 1;
             proc = ProcState::new(plan, &mut rng, d.at);
             out.restarts.push(d.at);
+            if d.new_container || !plan.runtime.pm2() {
+                container_started = d.at;
+            }
             if d.new_container {
                 out.new_container_ms.push((eval * 1000.0).floor() as i64);
                 page_cache = rng.random_range(4.0..16.0) * MIB;
@@ -235,6 +242,9 @@ pub(crate) fn simulate(plan: &Plan, seed: u64) -> Simulated {
             let at = prev_eval + rng.random_range(0.0..1.0) * dt;
             proc = ProcState::new(plan, &mut rng, at);
             out.restarts.push(at);
+            if !plan.runtime.pm2() {
+                container_started = at;
+            }
             if oom_kill {
                 out.oom_kills += 1;
                 oom_events += 1.0;
@@ -295,6 +305,7 @@ pub(crate) fn simulate(plan: &Plan, seed: u64) -> Simulated {
             8.0,
         ));
         t.oom_events.push(oom_events);
+        t.container_started_s.push(container_started.round());
         prev_eval = eval;
     }
     out.trace.restarts = out.restarts.clone();

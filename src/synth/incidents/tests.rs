@@ -207,6 +207,49 @@ fn start_time_changes_exactly_at_the_restarts() {
 }
 
 #[test]
+fn the_container_start_time_changes_when_its_main_process_restarts() {
+    for class in IncidentClass::ALL {
+        for seed in 0..SEEDS {
+            let (series, t) = generate_series(class, seed);
+            let starts = points(&ours(&series, &t, "container_start_time_seconds"));
+            if starts.is_empty() {
+                continue;
+            }
+            let label = format!("{class} seed {seed}");
+            let mut changes = Vec::new();
+            for w in starts.windows(2) {
+                if w[1].1 != w[0].1 {
+                    changes.push(w[1].1);
+                }
+            }
+            let first = starts[0].1;
+            let started = t.window_start_s - t.process_age_at_start_h * 3600.0;
+            assert!(
+                (first - started).abs() <= 1.0
+                    || t.restarts.iter().any(|r| (first - r).abs() <= 1.0),
+                "{label}: first container start {first} vs process start {started}"
+            );
+            if t.runtime.pm2() {
+                // pm2 restarts its Node process inside the container; only a deploy that
+                // recreates the container starts it anew.
+                assert_eq!(changes.len(), t.new_containers, "{label}: {changes:?}");
+            } else {
+                assert_eq!(changes.len(), t.restarts.len(), "{label}: {changes:?}");
+                for (c, r) in changes.iter().zip(&t.restarts) {
+                    assert!((c - r).abs() <= 1.0, "{label}: start {c} vs restart {r}");
+                }
+            }
+            for c in &changes {
+                assert!(
+                    t.restarts.iter().any(|r| (c - r).abs() <= 1.0),
+                    "{label}: {c}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn the_old_space_floor_is_flat_before_the_onset_and_rises_after_at_the_planted_rate() {
     let classes = [
         IncidentClass::DeployLeak,
