@@ -196,20 +196,20 @@ log "offline analysis: fetching a bundle, then diagnose --input"
 FETCH=(--quiet fetch --prometheus "$URL" --start "$START" --end "$END" --step "${STEP}s"
   --by job --concurrency "$CONCURRENCY")
 if [ -n "$BASELINE" ]; then
-  # A baseline that cannot write the bundle is reported, not fatal.
+  # A baseline that cannot write the bundle is reported, not fatal. Each build analyses
+  # the bundle it wrote itself: an older build need not read the kinds a newer one adds.
   timed fetch-before "$WORK/memgrowth-before" "${FETCH[@]}" --out "$WORK/bundle-before" >/dev/null \
-    || log "the baseline fetch failed (exit $?); its time is not reported"
-  rm -rf "$WORK/bundle-before"
+    || { log "the baseline fetch failed (exit $?); its time is not reported"; rm -rf "$WORK/bundle-before"; }
 fi
 timed fetch "$TOOL" "${FETCH[@]}" --out "$WORK/bundle" >/dev/null
 for _ in $(seq 1 "$RUNS"); do
   timed offline "$TOOL" --quiet diagnose --input "$WORK/bundle" --by job --format json > "$WORK/offline.json"
-  if [ -n "$BASELINE" ]; then
-    timed offline-before "$WORK/memgrowth-before" --quiet diagnose --input "$WORK/bundle" --by job \
+  if [ -d "$WORK/bundle-before" ]; then
+    timed offline-before "$WORK/memgrowth-before" --quiet diagnose --input "$WORK/bundle-before" --by job \
       --format json > "$WORK/offline-before.json"
   fi
 done
-if [ -n "$BASELINE" ]; then
+if [ -f "$WORK/offline-before.json" ]; then
   python3 - "$WORK/offline.json" "$WORK/offline-before.json" <<'PY'
 import json, sys
 now, before = (json.load(open(p)) for p in sys.argv[1:])
