@@ -348,6 +348,26 @@ fn a_broken_manifest_is_located() {
 }
 
 #[test]
+fn a_manifest_from_a_newer_build_says_which_build_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = serde_json::to_value(manifest(&[])).unwrap();
+    m["tool"]["version"] = "99.0.0".into();
+    m["queries"][0]["kind"] = "kind_of_the_future".into();
+    std::fs::write(
+        dir.path().join(bundle::MANIFEST),
+        serde_json::to_string_pretty(&m).unwrap(),
+    )
+    .unwrap();
+    let text = load(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+    assert!(text.contains("manifest.json"), "{text}");
+    assert!(text.contains("kind_of_the_future"), "{text}");
+    assert!(
+        text.contains("read the bundle with memgrowth 99.0.0 or newer"),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_prefix_of_a_valid_file_is_an_error_or_a_result_never_a_panic() {
     let json = std::fs::read(data("good/range.json")).unwrap();
     for end in 0..json.len() {

@@ -246,13 +246,36 @@ pub(super) fn read_manifest(path: &Path) -> Result<Manifest, InputError> {
                 e.line(),
                 e.column(),
                 if e.is_eof() {
-                    " (the file ends early; is it truncated?)"
+                    " (the file ends early; is it truncated?)".to_string()
+                } else if message.starts_with("unknown variant") {
+                    newer_writer_hint(&bytes)
                 } else {
-                    ""
+                    String::new()
                 }
             ),
         }
     })
+}
+
+/// What to do with a manifest that names a kind (or another value) this build does not
+/// know: read it with the build that wrote it, named from the manifest when it says.
+fn newer_writer_hint(bytes: &[u8]) -> String {
+    let written_by = serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| {
+            let tool = v.get("tool")?;
+            let name = tool.get("name")?.as_str()?.to_string();
+            let version = tool.get("version")?.as_str()?.to_string();
+            Some((name, version))
+        });
+    let here = ToolInfo::current();
+    match written_by {
+        Some((name, version)) if version != here.version => format!(
+            " (written by {name} {version}, which knows values this {} {} does not: read the bundle with {name} {version} or newer)",
+            here.name, here.version
+        ),
+        _ => " (written by a build of memgrowth that knows values this one does not: read the bundle with the build that wrote it, or a newer one)".to_string(),
+    }
 }
 
 /// Reads a complete bundle: its series (merged by labels) and its manifest.
