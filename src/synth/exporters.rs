@@ -296,10 +296,6 @@ pub(crate) fn expose(e: Exposition<'_>, trace: &HostTrace) -> Vec<RawSeries> {
         h.cgroup_limit_bytes
     }));
     out.push(b.series(ours("container_oom_events_total"), |i| trace.oom_events[i]));
-    let started = &trace.container_started_s;
-    if !started.is_empty() {
-        out.push(b.series(ours("container_start_time_seconds"), |i| started[i]));
-    }
     let neighbour_id = cgroup_id(&trace.neighbour_id);
     let neighbour = |name: &str| {
         labels(&[
@@ -323,8 +319,11 @@ pub(crate) fn expose(e: Exposition<'_>, trace: &HostTrace) -> Vec<RawSeries> {
         out.push(b.series(neighbour(name), |i| get(&trace.neighbour[i])));
         out.push(b.series(root(name), |i| get(&trace.root[i])));
     }
+    // cAdvisor's start times, where the scenario simulates them.
+    let started = &trace.container_started_s;
     if !started.is_empty() {
         let neighbour_started = trace.neighbour_started_s;
+        out.push(b.series(ours("container_start_time_seconds"), |i| started[i]));
         out.push(b.series(neighbour("container_start_time_seconds"), |_| {
             neighbour_started
         }));
