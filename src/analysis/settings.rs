@@ -20,6 +20,10 @@ pub const MIN_BUCKETS: usize = 24;
 /// the common slope (a pm2 restart every hour on a 10-minute scrape gives 6; a heap floor
 /// has one point per GC cycle).
 pub const MIN_POOLED_BUCKETS: usize = 3;
+/// Restart segments a pattern needs: growth that restarts hide is growth seen to begin
+/// again after a restart, at least twice. One restart is a boundary between two lives
+/// (often two builds), and the verdict judges the one running now.
+pub const MIN_MASKED_SEGMENTS: usize = 3;
 /// Share of judged restart segments that must rise for growth to be the pattern.
 pub const MASKED_SHARE: f64 = 2.0 / 3.0;
 /// Share of the usage growth that page cache must explain for cache_growth.
@@ -107,6 +111,7 @@ impl AnalysisSettings {
             ("min_samples", MIN_SAMPLES as f64),
             ("min_buckets", MIN_BUCKETS as f64),
             ("min_pooled_buckets", MIN_POOLED_BUCKETS as f64),
+            ("min_masked_segments", MIN_MASKED_SEGMENTS as f64),
             ("masked_share", MASKED_SHARE),
             ("cache_share", CACHE_SHARE),
             ("gap_factor", GAP_FACTOR),

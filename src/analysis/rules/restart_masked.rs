@@ -1,12 +1,14 @@
 //! restart_masked_leak: restarts cut the series into segments, and after each warm-up
 //! memory grows in them at one pooled rate that is significant and material per segment
 //! (or reaches the limit), with at least `MASKED_SHARE` of the segments rising on their
-//! own, and the running segment not shown flat (a fix deployed ends the pattern).
+//! own, and the running segment neither shown flat nor shown to grow slower than the
+//! pattern (a fix deployed ends the pattern: the running build's own rate, at the upper
+//! bound of its interval, below the pooled rate).
 
 use super::{Finding, margin, rate};
 use crate::analysis::component::{Status, horizon, materiality};
 use crate::analysis::evidence::{Evidence, POOLED_ROLES};
-use crate::analysis::settings::{AnalysisSettings, MASKED_SHARE};
+use crate::analysis::settings::{AnalysisSettings, MASKED_SHARE, MIN_MASKED_SEGMENTS};
 use crate::analysis::stats::tdist;
 use crate::analysis::words::Reason;
 use crate::verdict::Verdict;
@@ -17,6 +19,9 @@ pub fn rule(e: &Evidence, s: &AnalysisSettings) -> Option<Finding> {
             continue;
         };
         if matches!(c.status, Status::Flat | Status::Falls | Status::Levelled) {
+            continue;
+        }
+        if p.segments < MIN_MASKED_SEGMENTS {
             continue;
         }
         let m = materiality(
