@@ -115,6 +115,15 @@ pub enum Reason {
         need: usize,
         wait_hours: Option<f64>,
     },
+    /// A series shown to grow whose growth is shown neither to matter nor not to: its
+    /// rise is below materiality and its regime too short to project to the limit.
+    GrowthUnresolved {
+        series: String,
+        rate: Rate,
+        flat_rate: f64,
+        span_hours: f64,
+        wait_hours: f64,
+    },
     /// The heap at its GC cycle stands in for a floor that is neither shown to grow nor flat.
     FloorStandIn {
         floor: String,
@@ -313,6 +322,13 @@ pub fn sentence(r: &Reason) -> String {
             rate(g),
             judge_again(*wait_hours, "; look at a longer window")
         ),
+        Reason::GrowthUnresolved { series, rate: g, flat_rate, span_hours, wait_hours } => format!(
+            "{series} grows, {}, but {} of it shows neither that the growth matters nor that it does not (a growth of {} is inside the interval){}",
+            rate(g),
+            format_hours(*span_hours),
+            format_rate(*flat_rate),
+            judge_again(Some(*wait_hours), "")
+        ),
         Reason::FloorStandIn { floor, rate: g, series } => format!(
             "{floor} is neither shown to grow nor shown flat ({}); {series}, averaged over whole GC cycles, grows at the same rate as the floor when the garbage per cycle is steady, and stands in for it",
             rate(g)
@@ -320,6 +336,12 @@ pub fn sentence(r: &Reason) -> String {
         Reason::NoMemorySeries => "no memory series for this target: need heap_used or process_rss (prom-client), or cgroup_usage / cgroup_rss / cgroup_working_set (cAdvisor)".to_string(),
         Reason::NoGrowth { series, rate: g, flat_rate, shown_flat } => if *shown_flat {
             format!("{series} is flat: {}, below the {} that would matter", rate(g), format_rate(*flat_rate))
+        } else if g.low > 0.0 {
+            format!(
+                "{series} grows slightly, {}, not shown to matter, but a growth of {} cannot be ruled out: look at a longer window",
+                rate(g),
+                format_rate(*flat_rate)
+            )
         } else {
             format!(
                 "{series} shows no significant growth, {}, but a growth of {} cannot be ruled out: look at a longer window",

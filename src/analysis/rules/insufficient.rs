@@ -104,6 +104,38 @@ pub fn unresolved_heap(e: &Evidence, s: &AnalysisSettings) -> Option<Finding> {
     })
 }
 
+/// A key series is shown to grow (its rate's lower bound above zero), but the window shows
+/// neither that the growth matters (its rise is below materiality, and its regime is too
+/// short to project its rate to the limit) nor that it does not (its rate's upper bound is
+/// above the rate that would matter), and what the limit counts is not shown flat: calling
+/// the target stable would rest on the absence of evidence. Page cache is reclaimable and
+/// left to the cache rule. The wait is the regime's own length: twice the span doubles the
+/// projection horizon and narrows the interval about threefold.
+pub fn unresolved_growth(e: &Evidence, s: &AnalysisSettings) -> Option<Finding> {
+    if heap_shown_flat_whole(e) {
+        return None;
+    }
+    let c = KEY_ROLES
+        .iter()
+        .filter(|r| **r != Role::Cache)
+        .filter_map(|r| e.get(*r))
+        .find(|c| c.status == Status::Undetermined && c.rate_interval.low > 0.0)?;
+    let span_hours = c.current.as_ref().map_or(0.0, |r| r.span_hours());
+    Some(Finding {
+        verdict: Verdict::InsufficientData,
+        decisive: Some(c.role),
+        pooled: false,
+        score: 0.0,
+        reasons: vec![Reason::GrowthUnresolved {
+            series: c.label.clone(),
+            rate: super::rate_of(c, s),
+            flat_rate: c.materiality.flat_rate,
+            span_hours,
+            wait_hours: span_hours,
+        }],
+    })
+}
+
 /// Whether a series that holds the heap, what the limit counts, is shown not to grow.
 fn heap_shown_flat_whole(e: &Evidence) -> bool {
     e.get(Role::Charged)

@@ -39,7 +39,7 @@ pub struct Finding {
 pub type Rule = fn(&Evidence, &AnalysisSettings) -> Option<Finding>;
 
 /// The rules in order of precedence.
-pub const RULES: [(&str, Rule); 11] = [
+pub const RULES: [(&str, Rule); 12] = [
     ("restart_masked_leak", restart_masked::rule),
     ("leak of the heap or of external memory", leak::rule),
     ("native_growth, or a leak without heap series", native::rule),
@@ -51,6 +51,10 @@ pub const RULES: [(&str, Rule); 11] = [
     (
         "heap grows or is unjudged, floor unresolved: insufficient_data",
         insufficient::unresolved_heap,
+    ),
+    (
+        "growth shown but its materiality unresolved: insufficient_data",
+        insufficient::unresolved_growth,
     ),
     ("insufficient_data", insufficient::rule),
     ("stable", stable::rule),
